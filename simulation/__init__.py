@@ -1,0 +1,26 @@
+"""peopleland: settlement of non-registered residents and the people-land linkage rule.
+
+>>> import simulation
+>>> scenario = simulation.load_scenario("scenarios/guangzhou/plan_2017.toml")
+>>> results = simulation.run(scenario, seed=1)
+>>> results.table.value_at("settled_total", 2020)   # city, persons
+"""
+
+from __future__ import annotations
+
+from simulation.api import Results, run
+from simulation.config import Scenario
+from simulation.errors import AccountError, PeoplelandError, ScenarioError
+from simulation.results import LongTable
+from simulation.scenario import load_scenario
+
+__all__ = [
+    "AccountError",
+    "LongTable",
+    "PeoplelandError",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "run",
+]

@@ -1,0 +1,72 @@
+"""The yearly stock-flow checks: people conserved, quotas kept, land within its bounds.
+
+A broken account is a bug in the model, never a user mistake: it stops the run with the year,
+the district and the quantity that failed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.errors import AccountError
+
+TOLERANCE = 1e-6
+
+
+def _first_bad(names: tuple[str, ...], bad: np.ndarray) -> str:
+    index = int(np.flatnonzero(bad)[0])
+    return names[index] if index < len(names) else "ALL"
+
+
+def check_balance(
+    year: int,
+    names: tuple[str, ...],
+    quantity: str,
+    start: np.ndarray,
+    inflow: np.ndarray,
+    outflow: np.ndarray,
+    end: np.ndarray,
+) -> None:
+    """end == start + inflow - outflow in every district."""
+    expected = start + inflow - outflow
+    bad = np.abs(end - expected) > TOLERANCE
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise AccountError(
+            year,
+            _first_bad(names, bad),
+            quantity,
+            f"start {start[i]:.0f} + in {inflow[i]:.0f} - out {outflow[i]:.0f} "
+            f"= {expected[i]:.0f}, but the stock is {end[i]:.0f}",
+        )
+
+
+def check_quota(
+    year: int, groups: tuple[str, ...], channel: str, released: np.ndarray, used: np.ndarray
+) -> None:
+    """A channel never admits more than it released."""
+    bad = used > released + TOLERANCE
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise AccountError(
+            year, groups[i], f"{channel} quota", f"used {used[i]:.0f} of {released[i]:.0f} released"
+        )
+
+
+def check_land(
+    year: int,
+    names: tuple[str, ...],
+    stock: np.ndarray,
+    ceiling: np.ndarray,
+    linked: np.ndarray,
+    entitlement: np.ndarray,
+) -> None:
+    """Land is never negative nor above its ceiling; grants never exceed entitlement."""
+    for quantity, bad, detail in (
+        ("urban construction land", stock < -TOLERANCE, "negative"),
+        ("urban construction land", stock > ceiling + TOLERANCE, "above its ceiling"),
+        ("linked land", linked > entitlement + TOLERANCE, "above the entitlement"),
+        ("linked land", linked < -TOLERANCE, "negative"),
+    ):
+        if bad.any():
+            raise AccountError(year, _first_bad(names, bad), quantity, detail)

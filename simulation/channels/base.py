@@ -1,0 +1,73 @@
+"""What every settlement channel shares: who may apply at all, quotas, admission in rank order."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from simulation.config import ChannelWindows, Reforms
+from simulation.population import ACTIVE, Population
+
+
+def open_to_apply(pop: Population, reforms: Reforms) -> np.ndarray:
+    """Heads who may apply through any channel, given the §4 reforms and their own wishes.
+
+    Only willing residents apply (plan §2: 切实尊重居民意愿). Without the unified hukou (§4 一)
+    some agricultural-hukou holders are blocked by the migration limits on hukou nature; with the
+    family-planning precondition (§4 二) non-compliant heads are refused; without the collective
+    hukou fallback (§4 三) a head needs an address of their own or their employer's.
+    """
+    mask = (pop.status == ACTIVE) & pop.willing
+    if not reforms.unified_hukou:
+        mask &= ~pop.agri_restricted
+    if not reforms.no_family_planning_precondition:
+        mask &= pop.family_planning_ok
+    if not reforms.collective_hukou_fallback:
+        mask &= pop.has_address
+    return mask
+
+
+def admit_in_order(
+    ordered: np.ndarray, groups: np.ndarray, cost: np.ndarray, remaining: np.ndarray
+) -> np.ndarray:
+    """Admit applicants in rank order within each quota group while the quota lasts.
+
+    `ordered` are head indices best first, `groups` their quota group, `cost` what each uses of
+    the quota. Within a group admission stops at the first applicant who no longer fits, so a
+    quota is never exceeded. Returns the admitted positions into `ordered`.
+    """
+    if len(ordered) == 0:
+        return np.zeros(0, dtype=np.int64)
+    by_group = np.argsort(groups, kind="stable")
+    g = groups[by_group]
+    used = np.cumsum(cost[by_group])
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    before = np.repeat(np.r_[0, used[starts[1:] - 1]], np.diff(np.r_[starts, len(g)]))
+    fits = (used - before) <= remaining[g]
+    return np.sort(by_group[fits])
+
+
+class Channel(ABC):
+    """A settlement channel: eligibility, ranking and quota groups."""
+
+    name: str
+    schedule: ChannelWindows
+    #: None for a demand-driven channel without quota.
+    quota_per_group: np.ndarray | None
+
+    @abstractmethod
+    def eligible(self, pop: Population, candidates: np.ndarray) -> np.ndarray:
+        """Mask over `candidates` (head indices) meeting this channel's own criteria."""
+
+    def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
+        """Applicants best first; by default in order of application (the head's lottery)."""
+        return applicants[np.argsort(pop.lottery[applicants], kind="stable")]
+
+    def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
+        """Quota group of each applicant: one citywide group unless overridden."""
+        return np.zeros(len(applicants), dtype=np.int64)
+
+    def approve(self, rng: np.random.Generator, applicants: np.ndarray) -> np.ndarray:
+        """Mask of applications approved on their merits, before any quota."""
+        return np.ones(len(applicants), dtype=bool)

@@ -1,0 +1,36 @@
+"""Policy-based settlement: students and graduates, veterans, family reunion (plan §3, §5 三).
+
+Demand-driven: every willing eligible head applies and is admitted if approved on the merits
+(`approval_rate`); there is no quota.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.channels.base import Channel
+from simulation.config import PolicyChannel
+from simulation.population import Population
+
+
+class Policy(Channel):
+    name = "policy"
+
+    def __init__(self, params: PolicyChannel) -> None:
+        self.params = params
+        self.schedule = params.schedule
+        self.quota_per_group = None
+
+    def eligible(self, pop: Population, candidates: np.ndarray) -> np.ndarray:
+        p = self.params
+        mask = np.zeros(len(candidates), dtype=bool)
+        if p.graduates:
+            mask |= pop.graduate[candidates]
+        if p.veterans:
+            mask |= pop.veteran[candidates]
+        if p.family_reunion:
+            mask |= pop.family_reunion[candidates]
+        return mask
+
+    def approve(self, rng: np.random.Generator, applicants: np.ndarray) -> np.ndarray:
+        return rng.random(len(applicants)) < self.params.approval_rate

@@ -1,0 +1,34 @@
+"""Special groups: frontline workers of hard industries and outstanding migrant workers (plan §3).
+
+Frontline: fire service, sanitation, public transport, private education, medical, elderly and
+disability care (继续做好……特殊艰苦行业一线人员……落户工作) with years of insurance in the city;
+outstanding migrant workers qualify by their award. One citywide quota, ranked by insurance tenure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.channels.base import Channel
+from simulation.config import SpecialChannel
+from simulation.population import FRONTLINE, Population
+
+
+class Special(Channel):
+    name = "special"
+
+    def __init__(self, params: SpecialChannel) -> None:
+        self.params = params
+        self.schedule = params.schedule
+        self.quota_per_group = np.asarray([params.quota], dtype=float)
+
+    def eligible(self, pop: Population, candidates: np.ndarray) -> np.ndarray:
+        p = self.params
+        frontline = np.isin(pop.occupation[candidates], FRONTLINE) & (
+            pop.insurance_years[candidates] >= p.min_insurance_years
+        )
+        return (frontline | pop.outstanding_worker[candidates]) & (pop.age[candidates] <= p.max_age)
+
+    def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
+        keys = (pop.lottery[applicants], -pop.insurance_years[applicants])
+        return applicants[np.lexsort(keys)]

@@ -1,0 +1,559 @@
+"""The validated scenario: frozen dataclasses built once from the TOML files.
+
+Every parameter is declared with :func:`param`, which records its unit, what it means and where
+its default comes from. A default without a source is an assumption, and the report lists the
+assumptions a run depended on. Per-district parameters are stored as tuples aligned with the
+district table's order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ASSUMED = "assumed"
+
+
+def param(
+    default: Any,
+    doc: str,
+    *,
+    unit: str = "",
+    source: str = ASSUMED,
+    lo: float | None = None,
+    hi: float | None = None,
+    per_district: bool = False,
+    fill: float | None = None,
+) -> Any:
+    """Declare a scenario parameter with its documentation and provenance.
+
+    A per-district parameter is given in a scenario as one number for every district or as a
+    table of district names (with an optional `default`); `fill` is the value used for every
+    district when the scenario does not name the parameter at all.
+    """
+    meta = {
+        "doc": doc,
+        "unit": unit,
+        "source": source,
+        "lo": lo,
+        "hi": hi,
+        "per_district": per_district,
+        "fill": fill,
+    }
+    if isinstance(default, (list, tuple, dict)):
+        value = default
+        return field(default_factory=lambda: value, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+ChannelName = Literal["talent", "points", "policy", "special"]
+CHANNEL_NAMES: tuple[ChannelName, ...] = ("talent", "points", "policy", "special")
+
+
+@dataclass(frozen=True)
+class District:
+    """One row of the district table at the base year (year-end)."""
+
+    name: str
+    resident_population: int
+    hukou_population: int
+    urban_hukou_population: int
+    urban_resident_share: float
+    land_area_km2: float
+    urban_construction_land_ha: float
+
+    @property
+    def non_hukou_population(self) -> int:
+        return self.resident_population - self.hukou_population
+
+
+@dataclass(frozen=True)
+class DistrictTable:
+    """The districts of a city in a fixed order, with the provenance of each value."""
+
+    districts: tuple[District, ...]
+    source: str
+    provenance: tuple[tuple[str, str, str, str], ...] = ()
+    provenance_source: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.districts)
+
+    def __len__(self) -> int:
+        return len(self.districts)
+
+
+@dataclass(frozen=True)
+class Occupations:
+    """Shares of non-registered household heads by occupation group (plan §3)."""
+
+    shortage: float = param(
+        0.05, "listed shortage occupation (points item)", unit="share", lo=0, hi=1
+    )
+    sanitation: float = param(0.012, "sanitation frontline (环卫)", unit="share", lo=0, hi=1)
+    public_transport: float = param(0.010, "public transport frontline", unit="share", lo=0, hi=1)
+    fire: float = param(0.002, "public security fire service (公安消防)", unit="share", lo=0, hi=1)
+    medical: float = param(0.010, "medical and health frontline", unit="share", lo=0, hi=1)
+    elderly_care: float = param(0.005, "elderly care frontline", unit="share", lo=0, hi=1)
+    disability_care: float = param(0.002, "disability care frontline", unit="share", lo=0, hi=1)
+    private_education: float = param(
+        0.010, "private education (民办教育)", unit="share", lo=0, hi=1
+    )
+
+    def shares(self) -> tuple[float, ...]:
+        """Shares in code order: 1 shortage, 2.. frontline groups; 0 is 'other'."""
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+
+
+@dataclass(frozen=True)
+class PopulationParams:
+    """Distributions of attributes of non-registered household heads, at synthesis and arrival."""
+
+    mean_dependents: float = param(
+        0.4, "spouse and minor children living with a head, mean", unit="persons", lo=0, hi=10
+    )
+    age_band_edges: tuple[int, ...] = param((16, 25, 35, 45, 60), "age band edges", unit="years")
+    age_band_shares: tuple[float, ...] = param(
+        (0.25, 0.40, 0.22, 0.13), "share of heads in each age band", unit="share"
+    )
+    education_shares: tuple[float, ...] = param(
+        (0.30, 0.45, 0.13, 0.12),
+        "education: primary or none, secondary / high school, college, bachelor or more",
+        unit="share",
+    )
+    skill_shares: tuple[float, ...] = param(
+        (0.75, 0.15, 0.07, 0.03),
+        "skill: none, intermediate worker, senior worker, intermediate title or more",
+        unit="share",
+    )
+    occupations: Occupations = field(default_factory=Occupations)
+    insured_share: float = param(
+        0.55, "heads paying all five social insurances in the city", unit="share", lo=0, hi=1
+    )
+    mean_years_in_city: float = param(
+        5.0, "years lived in the city so far (exponential), mean", unit="years", lo=0
+    )
+    permit_share: float = param(0.6, "heads holding a residence permit", unit="share", lo=0, hi=1)
+    graduate_share: float = param(
+        0.03, "new graduates of the city's colleges among arriving heads", unit="share", lo=0, hi=1
+    )
+    veteran_share: float = param(
+        0.002, "resettled veterans among arriving heads", unit="share", lo=0, hi=1
+    )
+    family_reunion_share: float = param(
+        0.03,
+        "arriving heads eligible for family reunion with a hukou holder",
+        unit="share",
+        lo=0,
+        hi=1,
+    )
+    outstanding_worker_share: float = param(
+        0.002, "outstanding migrant workers (优秀异地务工人员)", unit="share", lo=0, hi=1
+    )
+    social_service_share: float = param(
+        0.10, "heads with blood donation or volunteer points", unit="share", lo=0, hi=1
+    )
+    tax_share: float = param(
+        0.05, "heads with >= 100,000 yuan income tax over 3 years", unit="share", lo=0, hi=1
+    )
+    innovation_share: float = param(
+        0.01, "heads with patents or innovation awards", unit="share", lo=0, hi=1
+    )
+    rural_origin_share: float = param(
+        0.6, "heads holding an agricultural hukou elsewhere", unit="share", lo=0, hi=1
+    )
+    family_planning_compliant_share: float = param(
+        0.92, "heads who complied with family-planning policy", unit="share", lo=0, hi=1
+    )
+    address_share: float = param(
+        0.5,
+        "heads with a legal registration address (own home or employer collective hukou)",
+        unit="share",
+        lo=0,
+        hi=1,
+    )
+    willing_share: float = param(
+        0.55, "heads willing to settle (plan §2 尊重居民意愿)", unit="share", lo=0, hi=1
+    )
+
+
+@dataclass(frozen=True)
+class FlowParams:
+    """Arrivals, departures and natural change during the year."""
+
+    steps_per_year: int = param(4, "arrival / departure events per year", lo=1, hi=365)
+    arrivals_per_year: float = param(
+        870_000,
+        "non-registered persons arriving per year, dependents included (set so that with "
+        "8 % departures and ~200,000 settlers the non-registered stock grows by ~230,000 a "
+        "year, its 2013-2017 pace in the facts table)",
+        unit="persons/year",
+        lo=0,
+    )
+    arrivals_growth: float = param(0.0, "annual growth of arrivals", unit="share/year", lo=-1)
+    arrival_weights: tuple[float, ...] = param(
+        (),
+        "relative weight of each district in arrivals; empty means base non-registered shares",
+        per_district=True,
+        lo=0,
+    )
+    departure_rate: float = param(
+        0.08, "share of non-registered heads leaving per year", unit="share/year", lo=0, hi=1
+    )
+    return_age: int = param(60, "heads reaching this age leave the city", unit="years", lo=17)
+    hukou_natural_growth: float = param(
+        0.008, "natural growth of the registered population", unit="share/year", lo=-0.1, hi=0.1
+    )
+    permit_uptake: float = param(
+        0.15, "non-holders obtaining a residence permit per year", unit="share/year", lo=0, hi=1
+    )
+    insurance_uptake: float = param(
+        0.05, "uninsured heads starting social insurance per year", unit="share/year", lo=0, hi=1
+    )
+
+
+@dataclass(frozen=True)
+class Reforms:
+    """The switches of plan §4."""
+
+    unified_hukou: bool = param(
+        True,
+        "one resident hukou, no agricultural / non-agricultural split",
+        source="plan §4 一",
+    )
+    no_family_planning_precondition: bool = param(
+        True, "family-planning compliance no longer a precondition", source="plan §4 二"
+    )
+    collective_hukou_fallback: bool = param(
+        True, "district public collective hukou as the fallback address", source="plan §4 三"
+    )
+    agricultural_restricted_share: float = param(
+        0.3,
+        "without the unified hukou: share of agricultural-hukou heads whose move is blocked",
+        unit="share",
+        lo=0,
+        hi=1,
+    )
+
+
+@dataclass(frozen=True)
+class ChannelWindows:
+    """When a channel takes applications during the year, and what happens to unused quota."""
+
+    windows: tuple[float, ...] = param(
+        (0.25,), "application window openings, as fractions of the year", unit="year"
+    )
+    processing_years: float = param(
+        0.25, "time from application to registration", unit="years", lo=0, hi=1
+    )
+    unused_quota: Literal["lapse", "carry_over"] = param(
+        "lapse", "unused quota at year end: 'lapse' or 'carry_over' to the next year"
+    )
+    quota_growth: float = param(0.0, "annual growth of the quota", unit="share/year", lo=-1)
+    quota_counts_dependents: bool = param(
+        False, "whether dependents count against the quota (else main applicants only)"
+    )
+
+
+@dataclass(frozen=True)
+class TalentChannel:
+    """Talent introduction, the main channel (plan §3, §5 一)."""
+
+    enabled: bool = param(True, "channel open", source="plan §5 一")
+    quota: tuple[float, ...] = param(
+        (),
+        "main applicants admitted per district per year (larger for Huangpu, Huadu, Nansha, "
+        "Zengcheng in the plan; sizes not published)",
+        unit="persons/year",
+        per_district=True,
+        fill=5000,
+        lo=0,
+    )
+    min_education: int = param(3, "education level qualifying (3 = bachelor)", lo=0, hi=3)
+    max_age: int = param(40, "age limit on the education route", unit="years", lo=16)
+    min_skill: int = param(2, "skill level qualifying (2 = senior worker)", lo=0, hi=3)
+    skill_max_age: int = param(45, "age limit on the skill route", unit="years", lo=16)
+    min_insurance_years: float = param(
+        0.0, "years of social insurance in the city required", unit="years", lo=0
+    )
+    ranking: Literal["lottery", "education"] = param(
+        "lottery", "order of admission within quota: first come (lottery) or by education"
+    )
+    schedule: ChannelWindows = field(
+        default_factory=lambda: ChannelWindows(windows=(0.1, 0.35, 0.6, 0.85), processing_years=0.1)
+    )
+
+
+@dataclass(frozen=True)
+class PointsTable:
+    """Points per indicator of the points-based channel (2014-2015 table; later ones unknown)."""
+
+    education: tuple[float, ...] = param(
+        (0, 20, 40, 60), "points by education level", source="2015 application guide"
+    )
+    skill: tuple[float, ...] = param(
+        (0, 20, 40, 60), "points by skill level", source="2015 application guide"
+    )
+    education_skill_cumulative: bool = param(
+        False, "whether education and skill points add up (else the larger counts)"
+    )
+    shortage_occupation: float = param(
+        20, "listed shortage occupation", source="2015 application guide", lo=0
+    )
+    social_service_max: float = param(
+        10, "blood donation / volunteering, cap over 5 years", source="2015 application guide", lo=0
+    )
+    tax: float = param(
+        20, "income tax >= 100,000 yuan over 3 years", source="2015 application guide"
+    )
+    innovation: float = param(20, "patents and innovation awards", lo=0)
+    district_bonus: tuple[float, ...] = param(
+        (),
+        "district-orientation points for living and working in the district (plan §5 二; values "
+        "not published)",
+        per_district=True,
+        fill=0,
+        lo=0,
+    )
+
+
+@dataclass(frozen=True)
+class PointsChannel:
+    """Points-based settlement (plan §5 二; 穗府规〔2016〕6号)."""
+
+    enabled: bool = param(True, "channel open", source="plan §5 二")
+    quota: float = param(
+        6000,
+        "citywide main applicants admitted per year",
+        unit="persons/year",
+        source="Sina/Leju 2016-10-29: 6,000 from 2016",
+        lo=0,
+    )
+    max_age: int = param(45, "age limit", unit="years", source="穗府规〔2016〕6号", lo=16)
+    min_insurance_years: float = param(
+        4, "years of social insurance in the city", unit="years", source="穗府规〔2016〕6号", lo=0
+    )
+    requires_permit: bool = param(True, "residence permit required", source="穗府规〔2016〕6号")
+    min_points: float = param(60, "points threshold", source="穗府规〔2016〕6号", lo=0)
+    table: PointsTable = field(default_factory=PointsTable)
+    ranking: Literal["medical_insurance", "points"] = param(
+        "medical_insurance",
+        "rank eligible applicants by medical-insurance tenure (2016 rule) or by points",
+        source="穗来穗〔2016〕24号",
+    )
+    schedule: ChannelWindows = field(
+        default_factory=lambda: ChannelWindows(windows=(0.3,), processing_years=0.4)
+    )
+
+
+@dataclass(frozen=True)
+class PolicyChannel:
+    """Policy-based settlement: graduates, veterans, family reunion; no quota (plan §3, §5 三)."""
+
+    enabled: bool = param(True, "channel open", source="plan §5 三")
+    graduates: bool = param(True, "students and graduates", source="plan §3")
+    veterans: bool = param(True, "resettled veterans", source="plan §3")
+    family_reunion: bool = param(True, "family reunion with a hukou holder", source="plan §5 三")
+    approval_rate: float = param(0.95, "share of applications approved", unit="share", lo=0, hi=1)
+    schedule: ChannelWindows = field(
+        default_factory=lambda: ChannelWindows(
+            windows=(0.125, 0.375, 0.625, 0.875), processing_years=0.1
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SpecialChannel:
+    """Frontline workers of hard industries and outstanding migrant workers (plan §3)."""
+
+    enabled: bool = param(True, "channel open", source="plan §3")
+    quota: float = param(
+        3000, "citywide main applicants admitted per year", unit="persons/year", lo=0
+    )
+    min_insurance_years: float = param(
+        5, "years of social insurance in the city for frontline workers", unit="years", lo=0
+    )
+    max_age: int = param(50, "age limit", unit="years", lo=16)
+    schedule: ChannelWindows = field(
+        default_factory=lambda: ChannelWindows(windows=(0.5,), processing_years=0.25)
+    )
+
+
+@dataclass(frozen=True)
+class Channels:
+    talent: TalentChannel = field(default_factory=TalentChannel)
+    points: PointsChannel = field(default_factory=PointsChannel)
+    policy: PolicyChannel = field(default_factory=PolicyChannel)
+    special: SpecialChannel = field(default_factory=SpecialChannel)
+
+
+LandSource = Literal["plan_quota", "rural_exit", "renewal"]
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One row of the linkage table: up to `upper_m2` existing land per resident -> standard."""
+
+    upper_m2: float = param(math.inf, "upper bound (inclusive) of existing land per urban resident")
+    standard_m2: float = param(0.0, "new land per settled person", lo=0)
+
+
+DEFAULT_TIERS = (
+    Tier(100.0, 100.0),
+    Tier(150.0, 80.0),
+    Tier(math.inf, 50.0),
+)
+
+
+@dataclass(frozen=True)
+class LandParams:
+    """The people-land linkage rule (plan §7; 国土资发〔2016〕123号) and its supply limits."""
+
+    tiers: tuple[Tier, ...] = param(
+        DEFAULT_TIERS,
+        "linkage standard by existing urban construction land per urban resident",
+        source="国土资发〔2016〕123号",
+    )
+    adjustment: float = param(
+        0.0,
+        "provincial adjustment of the standard",
+        unit="share",
+        source="国土资发〔2016〕123号: within ±10 %",
+        lo=-0.10,
+        hi=0.10,
+    )
+    central_districts: tuple[str, ...] = param(
+        ("Liwan", "Yuexiu", "Haizhu", "Tianhe"),
+        "central districts of a super-large city: no new land for settlement",
+        source="国土资发〔2016〕123号; district list by common usage",
+    )
+    plan_quota_ha: tuple[float, ...] = param(
+        (),
+        "annual new-land plan quota available to linkage",
+        unit="ha/year",
+        per_district=True,
+        fill=100,
+        lo=0,
+    )
+    ceiling_headroom: tuple[float, ...] = param(
+        (),
+        "planned construction-land ceiling as a share above the base-year stock",
+        unit="share",
+        per_district=True,
+        fill=0.10,
+        lo=0,
+    )
+    renewal_ha: tuple[float, ...] = param(
+        (),
+        "urban renewal land available to settlers per year",
+        unit="ha/year",
+        per_district=True,
+        fill=10,
+        lo=0,
+    )
+    rural_exit_ha: tuple[float, ...] = param(
+        (),
+        "land freed per year by voluntary rural homestead exit (城乡建设用地增减挂钩)",
+        unit="ha/year",
+        per_district=True,
+        fill=5,
+        lo=0,
+    )
+    source_order: tuple[LandSource, ...] = param(
+        ("plan_quota", "rural_exit", "renewal"), "order in which supply sources meet entitlement"
+    )
+    planning_band_m2: tuple[float, ...] = param(
+        (65.0, 110.0),
+        "planning band of urban construction land per person, climate zone IV",
+        unit="m2/person",
+        source="GB 50137-2011 §4.2.1",
+    )
+
+
+@dataclass(frozen=True)
+class FiscalParams:
+    """Citizenization money and public services (plan §6, §10-§14)."""
+
+    reward_per_person_yuan: float = param(
+        1000, "citizenization reward per settled person (人钱挂钩; rate not published)", lo=0
+    )
+    public_cost_per_person_yuan: float = param(
+        100_000, "public cost of one settled person", unit="yuan", lo=0
+    )
+    child_share_of_dependents: float = param(
+        0.55, "minor children among dependents", unit="share", lo=0, hi=1
+    )
+    school_age_share_of_children: float = param(
+        0.6, "children of compulsory-school age", unit="share", lo=0, hi=1
+    )
+    affordable_housing_share: float = param(
+        0.2, "settled households needing affordable housing (plan §10)", unit="share", lo=0, hi=1
+    )
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The plan's goals (§1) and its evaluations (§17)."""
+
+    year: int = param(2020, "target year", source="plan §1")
+    hukou_population: float = param(9_200_000, "registered population", source="plan §1", lo=0)
+    hukou_population_tolerance: float = param(
+        0.01, "'about' (左右): accepted shortfall", unit="share", lo=0, hi=1
+    )
+    hukou_urbanization_rate: float = param(
+        79.80, "hukou urbanization rate", unit="%", source="plan §1"
+    )
+    hukou_urbanization_tolerance_pp: float = param(
+        0.1, "'about' (左右): accepted shortfall", unit="pp", lo=0
+    )
+    gap_narrowing_pp: float = param(
+        2.0, "narrowing of the gap since the baseline", unit="pp", source="plan §1"
+    )
+    baseline_year: int = param(2013, "baseline year of the gap", source="plan §1")
+    baseline_resident_urbanization_rate: float = param(
+        85.27,
+        "resident urbanization rate at baseline",
+        unit="%",
+        source="Guangzhou Statistical Yearbook 2020 table 2-10",
+    )
+    baseline_hukou_urbanization_rate: float = param(
+        79.7,
+        "hukou urbanization rate at baseline (not found; the 2015 rate was 79.73 %)",
+        unit="%",
+    )
+    evaluation_years: tuple[int, ...] = param(
+        (2018, 2020), "mid-term and final evaluation", source="plan §17"
+    )
+    hukou_rate_denominator: Literal["hukou", "resident"] = param(
+        "hukou",
+        "denominator of the hukou urbanization rate (Guangzhou publishes urban / registered)",
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved scenario: everything a run needs."""
+
+    name: str
+    base_year: int
+    horizon: int
+    seed: int
+    persons_per_agent: int
+    districts: DistrictTable
+    population: PopulationParams = field(default_factory=PopulationParams)
+    flows: FlowParams = field(default_factory=FlowParams)
+    reforms: Reforms = field(default_factory=Reforms)
+    channels: Channels = field(default_factory=Channels)
+    land: LandParams = field(default_factory=LandParams)
+    fiscal: FiscalParams = field(default_factory=FiscalParams)
+    targets: Targets = field(default_factory=Targets)
+    provenance: tuple[tuple[str, str], ...] = ()
+    files: tuple[str, ...] = ()
+
+    @property
+    def years(self) -> range:
+        """Simulated years, after the base year up to and including the horizon."""
+        return range(self.base_year + 1, self.horizon + 1)

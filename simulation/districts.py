@@ -1,0 +1,111 @@
+"""The district table of a city at the base year, read from CSV, with its provenance."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from simulation.config import District, DistrictTable
+from simulation.errors import ScenarioError
+
+INT_COLUMNS = ("resident_population", "hukou_population", "urban_hukou_population")
+FLOAT_COLUMNS = ("urban_resident_share", "land_area_km2", "urban_construction_land_ha")
+REQUIRED = ("district", *INT_COLUMNS, *FLOAT_COLUMNS)
+PROVENANCE_COLUMNS = ("district", "field", "provenance", "note")
+PROVENANCE_FLAGS = ("sourced", "derived", "assumed")
+
+
+def read_rows(path: Path, key: str, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of a CSV file as dicts, after checking it is readable and has the columns."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            columns = reader.fieldnames or []
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError(path, key, "a readable UTF-8 CSV file", str(exc)) from None
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise ScenarioError(path, key, f"columns {', '.join(required)}", f"missing {missing}")
+    if not rows:
+        raise ScenarioError(path, key, "at least one row", "no rows")
+    return rows
+
+
+def _number(path: Path, row: int, column: str, text: str, kind: type) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ScenarioError(path, f"row {row}.{column}", f"a {kind.__name__}", text) from None
+    if value < 0 or value != value:
+        raise ScenarioError(path, f"row {row}.{column}", "a non-negative number", text)
+    return float(value)
+
+
+def _district(path: Path, row: int, raw: dict[str, str]) -> District:
+    name = raw["district"].strip()
+    if not name:
+        raise ScenarioError(path, f"row {row}.district", "a district name", raw["district"])
+    ints = {c: int(_number(path, row, c, raw[c], int)) for c in INT_COLUMNS}
+    floats = {c: _number(path, row, c, raw[c], float) for c in FLOAT_COLUMNS}
+    district = District(name=name, **ints, **floats)  # type: ignore[arg-type]
+    _check_district(path, row, district)
+    return district
+
+
+def _check_district(path: Path, row: int, d: District) -> None:
+    if d.hukou_population > d.resident_population:
+        raise ScenarioError(
+            path,
+            f"row {row}.hukou_population",
+            f"at most resident_population ({d.resident_population})",
+            d.hukou_population,
+        )
+    if d.urban_hukou_population > d.hukou_population:
+        raise ScenarioError(
+            path,
+            f"row {row}.urban_hukou_population",
+            f"at most hukou_population ({d.hukou_population})",
+            d.urban_hukou_population,
+        )
+    if d.urban_resident_share > 1:
+        raise ScenarioError(
+            path,
+            f"row {row}.urban_resident_share",
+            "a share between 0 and 1",
+            d.urban_resident_share,
+        )
+
+
+def read_provenance(path: Path, names: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
+    """Provenance rows (district, field, flag, note) of a district table."""
+    rows = read_rows(path, "provenance", PROVENANCE_COLUMNS)
+    out = []
+    for i, raw in enumerate(rows, start=2):
+        if raw["provenance"] not in PROVENANCE_FLAGS:
+            raise ScenarioError(
+                path, f"row {i}.provenance", f"one of {PROVENANCE_FLAGS}", raw["provenance"]
+            )
+        if raw["district"] not in (*names, "ALL"):
+            raise ScenarioError(
+                path, f"row {i}.district", "a district of the table or ALL", raw["district"]
+            )
+        out.append((raw["district"], raw["field"], raw["provenance"], raw["note"]))
+    return tuple(out)
+
+
+def read_districts(path: Path, provenance: Path | None = None) -> DistrictTable:
+    """Read and check a district table; `provenance` is its optional companion file."""
+    rows = read_rows(path, "districts", REQUIRED)
+    districts = tuple(_district(path, i, raw) for i, raw in enumerate(rows, start=2))
+    names = [d.name for d in districts]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ScenarioError(path, "district", "unique district names", duplicated)
+    flags = read_provenance(provenance, tuple(names)) if provenance is not None else ()
+    return DistrictTable(
+        districts=districts,
+        source=str(path),
+        provenance=flags,
+        provenance_source=str(provenance) if provenance is not None else "",
+    )

@@ -1,0 +1,381 @@
+"""One run: the SimPy calendar of each year, wiring population, channels, land and indicators.
+
+Within a year (time in years since the base year): arrival and departure events at each flow
+step; for every channel and application window, an opening (quota release and a snapshot of
+applicants) and, after the processing time, admission of those still present; at year end the
+natural change of the registered population, ageing, the audit of the accounts, the land grant
+for the year's settlers (which sets next year's per-capita band) and the year's record. Events
+are per channel x window and handle all districts in one vectorised pass; no process per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulation import accounts, indicators, land, population
+from simulation.channels import Channel, admit_in_order, open_to_apply
+from simulation.channels import build as build_channels
+from simulation.channels.quota import QuotaBook
+from simulation.config import Scenario
+from simulation.population import ACTIVE, SETTLED
+from simulation.results import Record, RunOutput
+from simulation.rng import Streams
+from simulation.variables import SETTLED_BY_CHANNEL
+
+
+@dataclass
+class Tally:
+    """Flows of one year, per district, in persons."""
+
+    n: int
+    arrivals: np.ndarray = field(init=False)
+    departures: np.ndarray = field(init=False)
+    settled: dict[str, np.ndarray] = field(init=False)
+    dependents: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.arrivals = np.zeros(self.n)
+        self.departures = np.zeros(self.n)
+        self.settled = {name: np.zeros(self.n) for name in SETTLED_BY_CHANNEL}
+        self.dependents = np.zeros(self.n)
+
+    @property
+    def heads(self) -> np.ndarray:
+        return np.sum(list(self.settled.values()), axis=0)
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.heads + self.dependents
+
+
+class Model:
+    """The state of one run and the events that change it."""
+
+    def __init__(self, s: Scenario) -> None:
+        self.s = s
+        self.ppa = s.persons_per_agent
+        self.streams = Streams(s.seed)
+        table = s.districts.districts
+        self.names = s.districts.names
+        self.n = len(table)
+        self.hukou = np.array([d.hukou_population for d in table], dtype=float)
+        self.urban_hukou = np.array([d.urban_hukou_population for d in table], dtype=float)
+        self.land_ha = np.array([d.urban_construction_land_ha for d in table], dtype=float)
+        self.ceiling_ha = land.ceilings(self.land_ha, s.land.ceiling_headroom)
+        self.central = np.array([n in s.land.central_districts for n in self.names])
+        non_hukou = np.array([d.non_hukou_population for d in table], dtype=float)
+        self.urban_share = _non_hukou_urban_share(table, non_hukou)
+        self.arrival_weights = _arrival_weights(s.flows.arrival_weights, non_hukou)
+        self.arrival_carry = np.zeros(self.n)
+        self.pop = population.synthesize(
+            self.streams,
+            s.population,
+            non_hukou,
+            self.urban_share,
+            self.ppa,
+            s.reforms.agricultural_restricted_share,
+        )
+        self.channels = build_channels(s.channels)
+        self.books = {
+            c.name: QuotaBook(c.quota_per_group, c.schedule)
+            for c in self.channels
+            if c.quota_per_group is not None
+        }
+
+    # --- stocks -----------------------------------------------------------------------------
+
+    def district_sum(self, mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(self.pop.district[mask], weights=weights, minlength=self.n)
+
+    def non_hukou(self, extra: np.ndarray | None = None) -> np.ndarray:
+        """Non-registered persons per district (optionally only where `extra` holds)."""
+        mask = self.pop.status == ACTIVE
+        if extra is not None:
+            mask &= extra
+        return self.district_sum(mask, self.pop.persons(mask, self.ppa).astype(float))
+
+    def heads(self, mask: np.ndarray) -> np.ndarray:
+        return self.district_sum(mask, np.full(int(mask.sum()), float(self.ppa)))
+
+    # --- events -----------------------------------------------------------------------------
+
+    def flow_step(self, year: int, k: int, step: int, tally: Tally) -> None:
+        """Departures, then arrivals, of one flow step."""
+        f = self.s.flows
+        p_leave = 1 - (1 - f.departure_rate) ** (1 / f.steps_per_year)
+        leaving = population.depart(self.pop, self.streams("departures", year, step), p_leave)
+        tally.departures += self._persons_by_district(leaving)
+        persons = f.arrivals_per_year * (1 + f.arrivals_growth) ** k / f.steps_per_year
+        wanted = (
+            persons * self.arrival_weights / (self.ppa * (1 + self.s.population.mean_dependents))
+        )
+        wanted += self.arrival_carry
+        count = np.floor(wanted).astype(np.int64)
+        self.arrival_carry = wanted - count
+        district = np.repeat(np.arange(self.n), count)
+        columns = population.draw_heads(
+            lambda attr: self.streams("arrivals", year, step, attr),
+            self.s.population,
+            district,
+            self.urban_share,
+            self.s.reforms.agricultural_restricted_share,
+            years_in_city=False,
+        )
+        start = self.pop.n
+        self.pop.append(columns)
+        tally.arrivals += self._persons_by_district(np.arange(start, self.pop.n))
+
+    def _persons_by_district(self, heads: np.ndarray) -> np.ndarray:
+        weights = self.ppa * (1 + self.pop.dependents[heads].astype(float))
+        return np.bincount(self.pop.district[heads], weights=weights, minlength=self.n)
+
+    def apply(self, channel: Channel) -> np.ndarray:
+        """Heads applying to a channel at a window opening."""
+        candidates = np.flatnonzero(open_to_apply(self.pop, self.s.reforms))
+        return candidates[channel.eligible(self.pop, candidates)]
+
+    def admit(
+        self, channel: Channel, applicants: np.ndarray, year: int, window: int, tally: Tally
+    ) -> None:
+        """Decide the applications of one window and register those admitted."""
+        applicants = applicants[self.pop.status[applicants] == ACTIVE]
+        rng = self.streams("approve", channel.name, year, window)
+        applicants = applicants[channel.approve(rng, applicants)]
+        book = self.books.get(channel.name)
+        if book is None:
+            admitted = applicants
+        else:
+            ordered = channel.rank(self.pop, applicants)
+            groups = channel.groups(self.pop, ordered)
+            cost = self._quota_cost(channel, ordered)
+            chosen = admit_in_order(ordered, groups, cost, book.remaining())
+            book.use(np.bincount(groups[chosen], weights=cost[chosen], minlength=len(book.annual)))
+            admitted = ordered[chosen]
+            self.pop.applied[ordered] = True
+        self._register(channel.name, admitted, tally)
+
+    def _quota_cost(self, channel: Channel, heads: np.ndarray) -> np.ndarray:
+        cost = np.full(len(heads), float(self.ppa))
+        if channel.schedule.quota_counts_dependents:
+            cost *= 1 + self.pop.dependents[heads]
+        return cost
+
+    def _register(self, channel: str, heads: np.ndarray, tally: Tally) -> None:
+        """Settlers and their dependents join the urban registered population (plan §5)."""
+        self.pop.status[heads] = SETTLED
+        self.pop.applied[heads] = False
+        main = np.bincount(self.pop.district[heads], minlength=self.n) * float(self.ppa)
+        dependents = self._persons_by_district(heads) - main
+        tally.settled[channel] += main
+        tally.dependents += dependents
+        self.hukou += main + dependents
+        self.urban_hukou += main + dependents
+
+    # --- year end ---------------------------------------------------------------------------
+
+    def close_year(self, year: int, k: int, tally: Tally, start: Record) -> Record:
+        """Natural change, ageing, the audit, the land grant and the year's record."""
+        s = self.s
+        natural = np.rint(self.hukou * s.flows.hukou_natural_growth)
+        urban_natural = np.rint(natural * _safe_ratio(self.urban_hukou, self.hukou))
+        self.hukou += natural
+        self.urban_hukou += urban_natural
+        waiting = self.heads((self.pop.status == ACTIVE) & self.pop.applied)
+        leaving = population.age_one_year(
+            self.pop,
+            self.streams,
+            year,
+            s.flows.permit_uptake,
+            s.flows.insurance_uptake,
+            s.flows.return_age,
+        )
+        tally.departures += self._persons_by_district(leaving)
+        self._audit_people(year, tally, natural, start)
+        grant, entitlement, standard = self._grant_land(year, tally, start)
+        record = self.record(year, tally, natural, waiting, grant, entitlement, standard)
+        for name, book in self.books.items():
+            groups = self.names if len(book.annual) == self.n else ("ALL",)
+            accounts.check_quota(year, groups, name, book.released, book.used)
+            book.close_year()
+            book.start_year(k + 1)
+        self.pop.compact()
+        return record
+
+    def _audit_people(self, year: int, tally: Tally, natural: np.ndarray, start: Record) -> None:
+        n = self.n
+        accounts.check_balance(
+            year,
+            self.names,
+            "non-registered population",
+            start["non_hukou_population"][:n],
+            tally.arrivals,
+            tally.departures + tally.total,
+            self.non_hukou(),
+        )
+        accounts.check_balance(
+            year,
+            self.names,
+            "registered population",
+            start["hukou_population"][:n],
+            natural + tally.total,
+            np.zeros(n),
+            self.hukou,
+        )
+
+    def _grant_land(
+        self, year: int, tally: Tally, start: Record
+    ) -> tuple[land.Grant, np.ndarray, np.ndarray]:
+        """Entitlement at the standard set by last year-end's per-capita land (§7)."""
+        lp = self.s.land
+        existing = start["construction_land_per_capita_m2"][: self.n]
+        standard = land.standard_m2(existing, lp.tiers, lp.adjustment, self.central)
+        entitlement = land.entitlement_ha(tally.total, standard)
+        grant = land.allocate(entitlement, self.land_ha, self.ceiling_ha, lp, self.central)
+        self.land_ha = self.land_ha + grant.new_land_ha
+        accounts.check_land(
+            year, self.names, self.land_ha, self.ceiling_ha, grant.linked_ha, entitlement
+        )
+        return grant, entitlement, standard
+
+    # --- records ----------------------------------------------------------------------------
+
+    def stocks(self, year: int) -> Record:
+        urban = indicators.urbanization(
+            self.hukou,
+            self.urban_hukou,
+            self.non_hukou(),
+            self.non_hukou(self.pop.urban),
+            self.s.targets.hukou_rate_denominator,
+        )
+        active = self.pop.status == ACTIVE
+        return {
+            **urban,
+            "residence_permit_holders": indicators.with_city(
+                self.heads(active & (self.pop.permit_years > 0))
+            ),
+            **indicators.land_stock(
+                self.land_ha,
+                self.ceiling_ha,
+                urban["urban_resident_population"],
+                self.s.land.planning_band_m2,
+            ),
+            **indicators.targets(year, urban, self.s.targets, self.n),
+        }
+
+    def record(
+        self,
+        year: int,
+        tally: Tally,
+        natural: np.ndarray,
+        waiting: np.ndarray,
+        grant: land.Grant,
+        entitlement: np.ndarray,
+        standard: np.ndarray,
+    ) -> Record:
+        city = indicators.with_city
+        total = city(tally.total)
+        mean_standard = np.r_[
+            standard, _safe_ratio(city(entitlement)[-1] * land.M2_PER_HA, total[-1])
+        ]
+        flows = {
+            "arrivals": city(tally.arrivals),
+            "departures": city(tally.departures),
+            "hukou_natural_change": city(natural),
+            **{SETTLED_BY_CHANNEL[c]: city(v) for c, v in tally.settled.items()},
+            "settled_dependents": city(tally.dependents),
+            "settled_total": total,
+            "applicants_waiting": city(waiting),
+            "land_standard_m2_per_person": mean_standard,
+            "land_entitlement_ha": city(entitlement),
+            "linked_land_ha": city(grant.linked_ha),
+            "linked_plan_quota_ha": city(grant.plan_quota_ha),
+            "linked_rural_exit_ha": city(grant.rural_exit_ha),
+            "linked_renewal_ha": city(grant.renewal_ha),
+            "land_shortfall_ha": city(entitlement - grant.linked_ha),
+            "land_binding_limit": np.r_[grant.limit.astype(float), np.nan],
+            **indicators.fiscal(tally.total, tally.heads, tally.dependents, self.s.fiscal),
+        }
+        return {**self.stocks(year), **flows}
+
+
+def _safe_ratio(a: Any, b: Any) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.asarray(b) > 0, np.asarray(a) / np.where(np.asarray(b) > 0, b, 1), 0.0)
+
+
+def _non_hukou_urban_share(table: Any, non_hukou: np.ndarray) -> np.ndarray:
+    """Urban share of non-registered residents implied by the district table."""
+    urban = np.array(
+        [d.urban_resident_share * d.resident_population - d.urban_hukou_population for d in table]
+    )
+    overall = np.array([d.urban_resident_share for d in table])
+    share = _safe_ratio(urban, non_hukou)
+    return np.clip(np.where(non_hukou > 0, share, overall), 0.0, 1.0)
+
+
+def _arrival_weights(weights: tuple[float, ...], non_hukou: np.ndarray) -> np.ndarray:
+    w = np.asarray(weights, dtype=float) if weights else non_hukou.astype(float)
+    return w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
+
+
+def _year(
+    env: simpy.Environment, model: Model, year: int, k: int, tally: Tally
+) -> Generator[Any, Any, None]:
+    procs = [env.process(_flows(env, model, year, k, tally))]
+    for channel in model.channels:
+        for w, opening in enumerate(channel.schedule.windows):
+            procs.append(env.process(_window(env, model, channel, year, w, opening, tally)))
+    yield env.all_of(procs)
+    yield env.timeout(k + 1 - env.now)
+
+
+def _flows(
+    env: simpy.Environment, model: Model, year: int, k: int, tally: Tally
+) -> Generator[Any, Any, None]:
+    steps = model.s.flows.steps_per_year
+    for step in range(steps):
+        yield env.timeout(k + (step + 0.5) / steps - env.now)
+        model.flow_step(year, k, step, tally)
+
+
+def _window(
+    env: simpy.Environment,
+    model: Model,
+    channel: Channel,
+    year: int,
+    window: int,
+    opening: float,
+    tally: Tally,
+) -> Generator[Any, Any, None]:
+    yield env.timeout(opening)
+    if channel.name in model.books:
+        model.books[channel.name].release()
+    applicants = model.apply(channel)
+    yield env.timeout(channel.schedule.processing_years)
+    model.admit(channel, applicants, year, window, tally)
+
+
+def _calendar(env: simpy.Environment, model: Model, out: list[Record]) -> Generator[Any, Any, None]:
+    for k, year in enumerate(model.s.years):
+        tally = Tally(model.n)
+        yield env.process(_year(env, model, year, k, tally))
+        out.append(model.close_year(year, k, tally, out[-1]))
+
+
+def simulate(s: Scenario) -> RunOutput:
+    """Run one scenario from its base year to its horizon."""
+    model = Model(s)
+    records: list[Record] = [model.stocks(s.base_year)]
+    env = simpy.Environment()
+    env.process(_calendar(env, model, records))
+    env.run()
+    return RunOutput(
+        years=(s.base_year, *s.years),
+        districts=(*model.names, "ALL"),
+        records=tuple(records),
+    )

@@ -1,0 +1,103 @@
+"""Figures of the main series, drawn from a results table (never from the model).
+
+Each function takes a long table and an optional `ax`, draws on it and returns it, so figures
+can be restyled or combined; file names are the caller's business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from simulation.results import LongTable
+
+CHANNELS = (
+    "settled_talent",
+    "settled_points",
+    "settled_policy",
+    "settled_special",
+    "settled_dependents",
+)
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        # A bare Figure needs no pyplot state or screen backend; it renders with Agg.
+        ax = Figure(figsize=(8, 4.5)).add_subplot()
+    return ax
+
+
+def plot_settlement(table: LongTable, *, ax: Axes | None = None) -> Axes:
+    """City settlers per year, stacked by channel, dependents on top."""
+    ax = _axes(ax)
+    years, _ = table.select("settled_total")
+    stacks = [table.select(v)[1] for v in CHANNELS]
+    labels = [v.removeprefix("settled_") for v in CHANNELS]
+    ax.stackplot(years, *stacks, labels=labels)
+    ax.set(title="Settled per year by channel (city)", xlabel="year", ylabel="persons")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_land(table: LongTable, *, ax: Axes | None = None) -> Axes:
+    """City land entitlement under the linkage rule against the land actually granted."""
+    ax = _axes(ax)
+    for variable, style in (("land_entitlement_ha", "--"), ("linked_land_ha", "-")):
+        years, values = table.select(variable)
+        ax.plot(years, values, style, label=variable)
+    ax.set(title="People-land linkage (city)", xlabel="year", ylabel="ha")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_urbanization(
+    table: LongTable, *, ax: Axes | None = None, target: float | None = None
+) -> Axes:
+    """Resident and hukou urbanization rates of the city, with the hukou target if given."""
+    ax = _axes(ax)
+    for variable in ("resident_urbanization_rate", "hukou_urbanization_rate"):
+        years, values = table.select(variable)
+        ax.plot(years, values, marker=".", label=variable)
+    if target is not None:
+        ax.axhline(target, color="grey", linestyle=":", label="hukou rate target")
+    ax.set(title="Urbanization (city)", xlabel="year", ylabel="%")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_districts(table: LongTable, *, ax: Axes | None = None) -> Axes:
+    """Settlers and linked land summed over the run, per district."""
+    ax = _axes(ax)
+    districts = [d for d in table.districts if d != "ALL"]
+    settled = np.array([table.select("settled_total", d)[1].sum() for d in districts])
+    land = np.array([table.select("linked_land_ha", d)[1].sum() for d in districts])
+    x = np.arange(len(districts))
+    ax.bar(x, settled / 1000, color="tab:blue", label="settled (thousand persons)")
+    twin: Any = ax.twinx()
+    twin.plot(x, land, "o", color="tab:red", label="linked land (ha)")
+    twin.set_ylabel("ha")
+    ax.set_xticks(x, districts, rotation=45, ha="right")
+    ax.set(title="Settlement and linked land by district, whole run", ylabel="thousand persons")
+    handles = ax.get_legend_handles_labels()
+    twin_handles = twin.get_legend_handles_labels()
+    ax.legend(handles[0] + twin_handles[0], handles[1] + twin_handles[1], fontsize="small")
+    return ax
+
+
+FIGURES = {
+    "settlement.png": plot_settlement,
+    "land.png": plot_land,
+    "urbanization.png": plot_urbanization,
+    "districts.png": plot_districts,
+}
+
+
+def save_figure(table: LongTable, name: str, path: Any) -> None:
+    """Draw one of FIGURES into a file and close it."""
+    ax = FIGURES[name](table)
+    fig = ax.get_figure()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)

@@ -1,0 +1,257 @@
+"""Non-registered residents as numpy arrays: synthesis, arrivals, departures, ageing.
+
+One element stands for `persons_per_agent` household heads with identical attributes; each
+head lives with `dependents` spouse and minor children who are non-registered too and register
+with the head when the head settles. Arrays have spare capacity so that arrivals during a year
+append without copying; settled and departed heads are dropped at the year-end compaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from simulation.config import Occupations, PopulationParams
+from simulation.rng import Streams
+
+ACTIVE, SETTLED, DEPARTED = 0, 1, 2
+SHORTAGE = 1  # occupation code of a listed shortage occupation; 0 is any other
+FRONTLINE = tuple(range(2, 2 + len(dataclasses.fields(Occupations)) - 1))  # Occupations order
+
+# name -> dtype of every per-head attribute; the channels read these by name.
+ATTRIBUTES: dict[str, type] = {
+    "district": np.int16,
+    "age": np.int16,
+    "education": np.int8,  # 0 primary or none, 1 secondary / high school, 2 college, 3 bachelor+
+    "skill": np.int8,  # 0 none, 1 intermediate worker, 2 senior worker, 3 intermediate title+
+    "occupation": np.int8,  # 0 other, 1 listed shortage occupation, 2.. frontline groups
+    "insured": np.bool_,
+    "insurance_years": np.int16,  # all five insurances; medical tenure is taken to be the same
+    "permit_years": np.int16,  # 0: no residence permit
+    "graduate": np.bool_,
+    "veteran": np.bool_,
+    "family_reunion": np.bool_,
+    "outstanding_worker": np.bool_,
+    "social_service": np.int8,  # points from blood donation / volunteering
+    "tax": np.bool_,
+    "innovation": np.bool_,
+    "rural_origin": np.bool_,
+    "agri_restricted": np.bool_,  # would be blocked by hukou-nature limits (plan §4 一)
+    "family_planning_ok": np.bool_,
+    "has_address": np.bool_,
+    "willing": np.bool_,
+    "urban": np.bool_,
+    "dependents": np.int8,
+    "lottery": np.float32,  # a head's own uniform draw: first-come order and tie breaks
+    "applied": np.bool_,  # applied to a quota channel this year and is still waiting
+    "status": np.int8,
+}
+
+
+class Population:
+    """Columns of per-head attributes with room to grow."""
+
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        self.n = len(columns["district"])
+        capacity = max(16, int(self.n * 1.25))
+        self.columns = {name: _grow(columns[name], capacity) for name in ATTRIBUTES}
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.columns[name][: self.n]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def append(self, columns: dict[str, np.ndarray]) -> None:
+        k = len(columns["district"])
+        if self.n + k > len(self.columns["district"]):
+            capacity = int((self.n + k) * 1.25) + 16
+            self.columns = {n: _grow(c[: self.n], capacity) for n, c in self.columns.items()}
+        for name, column in self.columns.items():
+            column[self.n : self.n + k] = columns[name]
+        self.n += k
+
+    def compact(self) -> None:
+        """Drop settled and departed heads; indices change here and nowhere else."""
+        keep = np.flatnonzero(self.status == ACTIVE)
+        for column in self.columns.values():
+            column[: len(keep)] = column[keep]
+        self.n = len(keep)
+
+    def persons(self, mask: np.ndarray, ppa: int) -> np.ndarray:
+        """Persons (heads and dependents) behind the selected heads."""
+        return ppa * (1 + self.dependents[mask].astype(np.int64))
+
+
+def _grow(values: np.ndarray, capacity: int) -> np.ndarray:
+    out = np.zeros(capacity, dtype=values.dtype)
+    out[: len(values)] = values
+    return out
+
+
+# --- synthesis -----------------------------------------------------------------------------
+
+Draw = Callable[[str], np.random.Generator]
+
+
+def _categorical(rng: np.random.Generator, shares: tuple[float, ...], n: int) -> np.ndarray:
+    cumulative = np.cumsum(shares)
+    cumulative[-1] = 1.0
+    return np.searchsorted(cumulative, rng.random(n), side="right").astype(np.int8)
+
+
+def _ages(rng: np.random.Generator, p: PopulationParams, n: int) -> np.ndarray:
+    band = _categorical(rng, p.age_band_shares, n)
+    edges = np.asarray(p.age_band_edges)
+    low, high = edges[band], edges[band + 1]
+    return (low + np.floor(rng.random(n) * (high - low))).astype(np.int16)
+
+
+def _occupations(rng: np.random.Generator, p: PopulationParams, n: int) -> np.ndarray:
+    shares = p.occupations.shares()
+    return _categorical(rng, (1 - sum(shares), *shares), n)
+
+
+def _flag(rng: np.random.Generator, share: float, n: int) -> np.ndarray:
+    return rng.random(n) < share
+
+
+def draw_heads(
+    draw: Draw,
+    p: PopulationParams,
+    district: np.ndarray,
+    urban_share: np.ndarray,
+    agri_restricted_share: float,
+    years_in_city: bool,
+) -> dict[str, np.ndarray]:
+    """Attributes of new heads, each from its own stream so that changing one leaves the rest.
+
+    `years_in_city` is False for arrivals (no tenure yet) and True at the base year.
+    """
+    n = len(district)
+    age = _ages(draw("age"), p, n)
+    tenure = np.zeros(n, dtype=np.int16)
+    if years_in_city:
+        raw = draw("tenure").exponential(p.mean_years_in_city, n)
+        tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
+    insured = _flag(draw("insured"), p.insured_share, n)
+    permit = _flag(draw("permit"), p.permit_share, n)
+    rural = _flag(draw("rural_origin"), p.rural_origin_share, n)
+    social = _flag(draw("social_service"), p.social_service_share, n)
+    points = draw("social_service_points").integers(1, 6, n) * 2
+    return {
+        "district": district.astype(np.int16),
+        "age": age,
+        "education": _categorical(draw("education"), p.education_shares, n),
+        "skill": _categorical(draw("skill"), p.skill_shares, n),
+        "occupation": _occupations(draw("occupation"), p, n),
+        "insured": insured,
+        "insurance_years": np.where(insured, tenure, 0).astype(np.int16),
+        "permit_years": np.where(permit, np.maximum(tenure, 1), 0).astype(np.int16),
+        "graduate": _flag(draw("graduate"), p.graduate_share, n),
+        "veteran": _flag(draw("veteran"), p.veteran_share, n),
+        "family_reunion": _flag(draw("family_reunion"), p.family_reunion_share, n),
+        "outstanding_worker": _flag(draw("outstanding"), p.outstanding_worker_share, n),
+        "social_service": np.where(social, points, 0).astype(np.int8),
+        "tax": _flag(draw("tax"), p.tax_share, n),
+        "innovation": _flag(draw("innovation"), p.innovation_share, n),
+        "rural_origin": rural,
+        "agri_restricted": rural & _flag(draw("agri_restricted"), agri_restricted_share, n),
+        "family_planning_ok": _flag(draw("family_planning"), p.family_planning_compliant_share, n),
+        "has_address": _flag(draw("address"), p.address_share, n),
+        "willing": _flag(draw("willing"), p.willing_share, n),
+        "urban": draw("urban").random(n) < urban_share[district],
+        "dependents": np.minimum(draw("dependents").poisson(p.mean_dependents, n), 127).astype(
+            np.int8
+        ),
+        "lottery": draw("lottery").random(n, dtype=np.float32),
+        "applied": np.zeros(n, dtype=bool),
+        "status": np.zeros(n, dtype=np.int8),
+    }
+
+
+def initial_heads(non_hukou: np.ndarray, ppa: int, mean_dependents: float) -> np.ndarray:
+    """Heads per district so that heads plus dependents come closest to the stock."""
+    return np.maximum(np.rint(non_hukou / (ppa * (1 + mean_dependents))), 0).astype(np.int64)
+
+
+def exact_dependents(
+    rng: np.random.Generator, district: np.ndarray, non_hukou: np.ndarray, ppa: int
+) -> np.ndarray:
+    """Dependents spread at random over heads so each district's persons match its stock.
+
+    The stock is matched to within `ppa - 1` persons (the remainder of dividing by `ppa`).
+    """
+    out = np.zeros(len(district), dtype=np.int64)
+    for d, stock in enumerate(non_hukou):
+        heads = np.flatnonzero(district == d)
+        extra = int(stock) // ppa - len(heads)
+        if len(heads) and extra > 0:
+            out[heads] = np.bincount(rng.integers(0, len(heads), extra), minlength=len(heads))
+    return np.minimum(out, 127).astype(np.int8)
+
+
+def synthesize(
+    streams: Streams,
+    p: PopulationParams,
+    non_hukou: np.ndarray,
+    urban_share: np.ndarray,
+    ppa: int,
+    agri_restricted_share: float,
+) -> Population:
+    """The base-year population of non-registered residents."""
+    heads = initial_heads(non_hukou, ppa, p.mean_dependents)
+    district = np.repeat(np.arange(len(non_hukou)), heads)
+    columns = draw_heads(
+        lambda attr: streams("synthesis", attr),
+        p,
+        district,
+        urban_share,
+        agri_restricted_share,
+        years_in_city=True,
+    )
+    columns["dependents"] = exact_dependents(
+        streams("synthesis", "dependents"), district, non_hukou, ppa
+    )
+    # Policy-based cases are demand-driven and decided within the year: whoever qualified
+    # before the base year has settled already, so the base-year stock holds none pending.
+    for name in ("graduate", "veteran", "family_reunion"):
+        columns[name][:] = False
+    return Population(columns)
+
+
+def depart(pop: Population, rng: np.random.Generator, probability: float) -> np.ndarray:
+    """Mark a random share of active heads as departed; returns their indices."""
+    u = rng.random(pop.n)
+    leaving = np.flatnonzero((u < probability) & (pop.status == ACTIVE))
+    pop.status[leaving] = DEPARTED
+    return leaving
+
+
+def age_one_year(
+    pop: Population,
+    streams: Streams,
+    year: int,
+    permit_uptake: float,
+    insurance_uptake: float,
+    return_age: int,
+) -> np.ndarray:
+    """Year-end ageing of active heads; returns the indices of heads leaving at return age."""
+    active = pop.status == ACTIVE
+    pop.age[active] += 1
+    holders = active & (pop.permit_years > 0)
+    pop.permit_years[holders] += 1
+    new_permit = active & ~holders & (streams("permit_uptake", year).random(pop.n) < permit_uptake)
+    pop.permit_years[new_permit] = 1
+    pop.insurance_years[active & pop.insured] += 1
+    new_insured = (
+        active & ~pop.insured & (streams("insurance_uptake", year).random(pop.n) < insurance_uptake)
+    )
+    pop.insured[new_insured] = True
+    pop.graduate[active] = False  # the graduate route is for the year of arrival
+    pop.applied[:] = False
+    leaving = np.flatnonzero(active & (pop.age >= return_age))
+    pop.status[leaving] = DEPARTED
+    return leaving

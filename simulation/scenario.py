@@ -1,0 +1,388 @@
+"""Loading scenario TOML files: `extends`, overrides and validation into a frozen Scenario."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+from simulation import config as cfg
+from simulation.districts import read_districts
+from simulation.errors import ScenarioError
+
+TOP_LEVEL = {
+    "name": str,
+    "description": str,
+    "extends": str,
+    "base_year": int,
+    "horizon": int,
+    "seed": int,
+    "persons_per_agent": int,
+    "districts": str,
+    "district_provenance": str,
+}
+SECTIONS: dict[str, type] = {
+    "population": cfg.PopulationParams,
+    "flows": cfg.FlowParams,
+    "reforms": cfg.Reforms,
+    "channels": cfg.Channels,
+    "land": cfg.LandParams,
+    "fiscal": cfg.FiscalParams,
+    "targets": cfg.Targets,
+}
+REQUIRED = ("base_year", "horizon", "districts")
+
+Raw = dict[str, Any]
+
+
+class _Context:
+    """What building needs besides the raw values: where each key came from, district names."""
+
+    def __init__(self, origins: dict[str, str], fallback: str) -> None:
+        self.origins = origins
+        self.fallback = fallback
+        self.names: tuple[str, ...] = ()
+
+    def file(self, key: str) -> str:
+        """The file that set `key` (or its nearest parent table)."""
+        while key:
+            if key in self.origins:
+                return self.origins[key]
+            key = key.rpartition(".")[0]
+        return self.fallback
+
+    def error(self, key: str, expected: str, got: object) -> ScenarioError:
+        return ScenarioError(self.file(key), key, expected, got)
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> Raw:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ScenarioError(path, "(file)", "a readable TOML file", exc.strerror) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, "(file)", "valid TOML", str(exc)) from None
+
+
+def _record_origins(raw: Raw, file: str, origins: dict[str, str], prefix: str = "") -> None:
+    for key, value in raw.items():
+        path = f"{prefix}{key}"
+        origins[path] = file
+        if isinstance(value, dict) and key != "provenance":
+            _record_origins(value, file, origins, f"{path}.")
+
+
+def _merge(base: Raw, top: Raw) -> Raw:
+    """Deep merge of tables: `top` overrides only what it names."""
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _load_chain(
+    path: Path, origins: dict[str, str], seen: tuple[Path, ...]
+) -> tuple[Raw, list[Path]]:
+    """Read a scenario and everything it extends; paths inside are made absolute."""
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError(path, "extends", "no cycle of extends", " -> ".join(map(str, seen)))
+    raw = _read_toml(path)
+    for key in ("districts", "district_provenance"):
+        if isinstance(raw.get(key), str):
+            raw[key] = str((path.parent / raw[key]).resolve())
+    files = [path]
+    parent = raw.pop("extends", None)
+    if parent is None:
+        _record_origins(raw, str(path), origins)
+        return raw, files
+    if not isinstance(parent, str):
+        raise ScenarioError(path, "extends", "a path to another scenario file", parent)
+    base_raw, base_files = _load_chain(path.parent / parent, origins, (*seen, path))
+    _record_origins(raw, str(path), origins)
+    return _merge(base_raw, raw), base_files + files
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse `key.path=value`; the value is read as TOML, or else taken as a string."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError("--set", text, "key.path=value", text)
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return key, parsed
+
+
+def _apply_overrides(raw: Raw, overrides: Mapping[str, Any], origins: dict[str, str]) -> Raw:
+    out = copy.deepcopy(raw)
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ScenarioError("--set", ".".join(parts[: i + 1]), "a table", child)
+            node = child
+        node[parts[-1]] = value
+        origins[dotted] = "--set"
+    return out
+
+
+# --- building dataclasses ------------------------------------------------------------------
+
+
+def _check_bounds(value: float, key: str, meta: Mapping[str, Any], ctx: _Context) -> None:
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        low = "-inf" if lo is None else lo
+        high = "inf" if hi is None else hi
+        raise ctx.error(key, f"a number in [{low}, {high}]", value)
+
+
+def _scalar(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Context) -> Any:
+    if get_origin(kind) is Literal:
+        if value not in get_args(kind):
+            raise ctx.error(key, f"one of {list(get_args(kind))}", value)
+        return value
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ctx.error(key, "true or false", value)
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise ctx.error(key, "a string", value)
+        return value
+    if kind in (int, float):
+        ok = isinstance(value, int) or (kind is float and isinstance(value, float))
+        if isinstance(value, bool) or not ok or (isinstance(value, float) and math.isnan(value)):
+            raise ctx.error(key, "an integer" if kind is int else "a number", value)
+        _check_bounds(value, key, meta, ctx)
+        return kind(value)
+    if dataclasses.is_dataclass(kind):
+        return _build(kind, value, key, ctx)
+    raise TypeError(f"unsupported parameter type {kind!r} at {key}")  # a bug in config.py
+
+
+def _per_district(
+    value: Any, key: str, meta: Mapping[str, Any], ctx: _Context
+) -> tuple[float, ...]:
+    names = ctx.names
+    if not isinstance(value, dict):
+        one = _scalar(float, value, key, meta, ctx)
+        return tuple(one for _ in names)
+    unknown = sorted(set(value) - {*names, "default"})
+    if unknown:
+        raise ctx.error(
+            f"{key}.{unknown[0]}",
+            f"a district of the table ({', '.join(names)}) or default",
+            unknown[0],
+        )
+    missing = [n for n in names if n not in value]
+    if missing and "default" not in value:
+        raise ctx.error(
+            key, "a value for every district, or a `default`", f"no value for {missing}"
+        )
+    return tuple(
+        _scalar(float, value.get(n, value.get("default")), f"{key}.{n}", meta, ctx) for n in names
+    )
+
+
+def _value(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Context) -> Any:
+    if meta.get("per_district"):
+        return _per_district(value, key, meta, ctx)
+    if get_origin(kind) is tuple:
+        item = get_args(kind)[0]
+        if not isinstance(value, list):
+            raise ctx.error(key, "an array", value)
+        return tuple(_scalar(item, v, f"{key}[{i}]", meta, ctx) for i, v in enumerate(value))
+    return _scalar(kind, value, key, meta, ctx)
+
+
+def _fill(meta: Mapping[str, Any], ctx: _Context) -> tuple[float, ...]:
+    fill = meta.get("fill")
+    return () if fill is None else tuple(float(fill) for _ in ctx.names)
+
+
+def _build(cls: Any, raw: Any, key: str, ctx: _Context) -> Any:
+    if not isinstance(raw, dict):
+        raise ctx.error(key, "a table", raw)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ctx.error(f"{key}.{unknown[0]}", f"one of {sorted(fields)}", unknown[0])
+    hints = get_type_hints(cls)
+    kwargs = {}
+    for name, f in fields.items():
+        path = f"{key}.{name}"
+        if name in raw:
+            kwargs[name] = _value(hints[name], raw[name], path, f.metadata, ctx)
+        elif f.metadata.get("per_district"):
+            kwargs[name] = _fill(f.metadata, ctx)
+    return cls(**kwargs)
+
+
+def _top(raw: Raw, key: str, ctx: _Context, default: Any = None) -> Any:
+    kind = TOP_LEVEL[key]
+    if key not in raw:
+        if default is None:
+            raise ctx.error(key, f"a {kind.__name__} (required)", "nothing")
+        return default
+    lo = 1 if key == "persons_per_agent" else 0 if kind is int else None
+    return _scalar(kind, raw[key], key, {"lo": lo}, ctx)
+
+
+def _provenance(raw: Any, ctx: _Context) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise ctx.error("provenance", "a table of 'key.path' = 'source'", raw)
+    for path, note in raw.items():
+        if not isinstance(note, str):
+            raise ctx.error(f"provenance.{path}", "a string", note)
+        if parameter_field(path) is None:
+            raise ctx.error(f"provenance.{path}", "the key path of a parameter", path)
+    return tuple(sorted(raw.items()))
+
+
+def parameter_field(path: str) -> dataclasses.Field[Any] | None:
+    """The dataclass field a dotted key path names, or None."""
+    section, _, rest = path.partition(".")
+    cls: Any = SECTIONS.get(section)
+    found = None
+    for part in rest.split(".") if cls else ():
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        found = fields.get(part)
+        if found is None:
+            return None
+        kind = get_type_hints(cls)[part]
+        cls = kind if dataclasses.is_dataclass(kind) else None
+        if cls is None and part != rest.split(".")[-1]:
+            return None
+    return found
+
+
+# --- cross-field validation ----------------------------------------------------------------
+
+
+def _check_shares(values: tuple[float, ...], n: int, key: str, ctx: _Context) -> None:
+    if len(values) != n or abs(sum(values) - 1) > 1e-6:
+        raise ctx.error(key, f"{n} shares adding up to 1", list(values))
+
+
+def _check_increasing(values: tuple[float, ...], key: str, ctx: _Context) -> None:
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ctx.error(key, "strictly increasing values", list(values))
+
+
+def _validate(s: cfg.Scenario, ctx: _Context) -> None:
+    if s.horizon <= s.base_year:
+        raise ctx.error("horizon", f"a year after base_year ({s.base_year})", s.horizon)
+    p = s.population
+    _check_increasing(tuple(map(float, p.age_band_edges)), "population.age_band_edges", ctx)
+    _check_shares(p.age_band_shares, len(p.age_band_edges) - 1, "population.age_band_shares", ctx)
+    _check_shares(p.education_shares, 4, "population.education_shares", ctx)
+    _check_shares(p.skill_shares, 4, "population.skill_shares", ctx)
+    if sum(p.occupations.shares()) > 1:
+        raise ctx.error("population.occupations", "shares adding up to at most 1", p.occupations)
+    _validate_channels(s.channels, ctx)
+    _validate_land(s.land, ctx)
+
+
+def _validate_channels(channels: cfg.Channels, ctx: _Context) -> None:
+    for name in cfg.CHANNEL_NAMES:
+        sched = getattr(channels, name).schedule
+        key = f"channels.{name}.schedule"
+        if not sched.windows:
+            raise ctx.error(f"{key}.windows", "at least one window", [])
+        _check_increasing(sched.windows, f"{key}.windows", ctx)
+        if sched.windows[0] < 0 or sched.windows[-1] + sched.processing_years >= 1:
+            raise ctx.error(
+                f"{key}.windows",
+                "openings in [0, 1) that close (opening + processing_years) before year end",
+                list(sched.windows),
+            )
+    table = channels.points.table
+    for item in ("education", "skill"):
+        if len(getattr(table, item)) != 4:
+            raise ctx.error(f"channels.points.table.{item}", "4 values", getattr(table, item))
+
+
+def _validate_land(land: cfg.LandParams, ctx: _Context) -> None:
+    uppers = tuple(t.upper_m2 for t in land.tiers)
+    if not uppers:
+        raise ctx.error("land.tiers", "at least one tier", [])
+    _check_increasing(uppers, "land.tiers", ctx)
+    if not math.isinf(uppers[-1]):
+        raise ctx.error("land.tiers", "a last tier with upper_m2 = inf", uppers[-1])
+    unknown = [d for d in land.central_districts if d not in ctx.names]
+    if unknown:
+        raise ctx.error(
+            "land.central_districts", f"districts of the table ({', '.join(ctx.names)})", unknown
+        )
+    if sorted(land.source_order) != sorted(("plan_quota", "renewal", "rural_exit")):
+        raise ctx.error(
+            "land.source_order", "each of plan_quota, rural_exit, renewal once", land.source_order
+        )
+    if len(land.planning_band_m2) != 2:
+        raise ctx.error("land.planning_band_m2", "[low, high]", land.planning_band_m2)
+    _check_increasing(land.planning_band_m2, "land.planning_band_m2", ctx)
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> cfg.Scenario:
+    """Read a scenario file (and what it extends), apply overrides, validate, resolve."""
+    path = Path(path)
+    origins: dict[str, str] = {}
+    raw, files = _load_chain(path, origins, ())
+    raw = _apply_overrides(raw, overrides or {}, origins)
+    ctx = _Context(origins, str(path))
+    unknown = sorted(set(raw) - set(TOP_LEVEL) - set(SECTIONS) - {"provenance"})
+    if unknown:
+        expected = sorted({*TOP_LEVEL, *SECTIONS, "provenance"} - {"extends"})
+        raise ctx.error(unknown[0], f"one of {expected}", unknown[0])
+    for key in REQUIRED:
+        _top(raw, key, ctx)
+    table = _districts(raw, ctx)
+    ctx.names = table.names
+    sections = {name: _build(cls, raw.get(name, {}), name, ctx) for name, cls in SECTIONS.items()}
+    scenario = cfg.Scenario(
+        name=_top(raw, "name", ctx, default=path.stem),
+        base_year=_top(raw, "base_year", ctx),
+        horizon=_top(raw, "horizon", ctx),
+        seed=_top(raw, "seed", ctx, default=0),
+        persons_per_agent=_top(raw, "persons_per_agent", ctx, default=1),
+        districts=table,
+        provenance=_provenance(raw.get("provenance"), ctx),
+        files=tuple(str(f) for f in files),
+        **sections,
+    )
+    _validate(scenario, ctx)
+    return scenario
+
+
+def _districts(raw: Raw, ctx: _Context) -> cfg.DistrictTable:
+    csv_path = Path(_top(raw, "districts", ctx))
+    prov = raw.get("district_provenance")
+    if prov is None:
+        guess = csv_path.with_name(f"{csv_path.stem}_provenance.csv")
+        prov_path = guess if guess.exists() else None
+    else:
+        prov_path = Path(_top(raw, "district_provenance", ctx))
+    return read_districts(csv_path, prov_path)
