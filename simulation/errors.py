@@ -20,7 +20,11 @@ class ScenarioError(PeoplelandError):
         self.key = key
         self.expected = expected
         self.got = got
-        super().__init__(f"{self.file}: {key}: expected {expected}, got {got!r}")
+        # args are the constructor's so that the error survives being re-raised by SimPy.
+        super().__init__(file, key, expected, got)
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: expected {self.expected}, got {self.got!r}"
 
 
 class AccountError(PeoplelandError):
@@ -30,4 +34,11 @@ class AccountError(PeoplelandError):
         self.year = year
         self.district = district
         self.quantity = quantity
-        super().__init__(f"account broken in {year}, district {district}, {quantity}: {detail}")
+        self.detail = detail
+        super().__init__(year, district, quantity, detail)
+
+    def __str__(self) -> str:
+        return (
+            f"account broken in {self.year}, district {self.district}, {self.quantity}: "
+            f"{self.detail}"
+        )

@@ -1,0 +1,219 @@
+"""Settlement channels: eligibility, ranking, quotas (plan §3, §4, §5)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from simulation import channels
+from simulation.channels.points import points
+from simulation.channels.quota import QuotaBook
+from simulation.config import (
+    ChannelWindows,
+    PointsChannel,
+    PointsTable,
+    PolicyChannel,
+    Reforms,
+    SpecialChannel,
+    TalentChannel,
+)
+from simulation.population import DEPARTED, FRONTLINE, SETTLED, SHORTAGE
+from tests.helpers import make_population
+
+
+def eligible(channel, pop):
+    idx = np.arange(pop.n)
+    return idx[channel.eligible(pop, idx)].tolist()
+
+
+# --- who may apply at all ----------------------------------------------------------------
+
+
+def test_only_active_willing_heads_apply():
+    pop = make_population(4, willing=[True, False, True, True], status=[0, 0, SETTLED, DEPARTED])
+    assert np.flatnonzero(channels.open_to_apply(pop, Reforms())).tolist() == [0]
+
+
+@pytest.mark.parametrize(
+    ("switch", "column"),
+    [
+        ("unified_hukou", "agri_restricted"),
+        ("no_family_planning_precondition", "family_planning_ok"),
+        ("collective_hukou_fallback", "has_address"),
+    ],
+)
+def test_each_reform_switch_changes_who_may_apply(switch, column):
+    blocked_value = column == "agri_restricted"
+    pop = make_population(2, **{column: [blocked_value, not blocked_value]})
+    with_reform = channels.open_to_apply(pop, Reforms())
+    without = channels.open_to_apply(pop, dataclasses.replace(Reforms(), **{switch: False}))
+    assert with_reform.tolist() == [True, True]
+    assert without.tolist() == [False, True]
+
+
+# --- admission within quota --------------------------------------------------------------
+
+
+def test_admission_stops_at_the_quota_of_each_group():
+    ordered = np.array([5, 3, 9, 1, 7])
+    groups = np.array([0, 1, 0, 0, 1])
+    cost = np.array([1.0, 1.0, 2.0, 1.0, 1.0])
+    chosen = channels.admit_in_order(ordered, groups, cost, np.array([3.0, 1.0]))
+    assert ordered[chosen].tolist() == [5, 3, 9]
+
+
+def test_admission_keeps_rank_order_and_never_exceeds_quota():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n = int(rng.integers(0, 40))
+        groups = rng.integers(0, 3, n)
+        cost = rng.integers(1, 4, n).astype(float)
+        remaining = rng.integers(0, 20, 3).astype(float)
+        chosen = channels.admit_in_order(np.arange(n), groups, cost, remaining)
+        used = np.bincount(groups[chosen], weights=cost[chosen], minlength=3)
+        assert np.all(used <= remaining)
+        for g in range(3):  # within a group, admitted heads are a prefix of its ranking
+            members = np.flatnonzero(groups == g)
+            taken = np.isin(members, chosen)
+            assert taken.tolist() == sorted(taken.tolist(), reverse=True)
+
+
+def test_quota_book_releases_by_window_and_carries_or_lapses():
+    schedule = ChannelWindows(windows=(0.2, 0.6), processing_years=0.1)
+    book = QuotaBook(np.array([100.0]), schedule)
+    assert book.release().tolist() == [50.0]
+    book.use(np.array([20.0]))
+    assert book.release().tolist() == [80.0]  # the unused part rolls into the next window
+    book.close_year()
+    book.start_year(1)
+    assert book.release().tolist() == [50.0]  # lapsed
+    carry = QuotaBook(np.array([100.0]), dataclasses.replace(schedule, unused_quota="carry_over"))
+    carry.release()
+    carry.close_year()
+    carry.start_year(1)
+    assert carry.release().tolist() == [100.0]  # 50 carried + 50 released
+
+
+def test_quota_growth_compounds_by_year():
+    book = QuotaBook(np.array([100.0]), ChannelWindows(windows=(0.5,), quota_growth=0.1))
+    book.start_year(2)
+    assert book.release()[0] == pytest.approx(121.0)
+
+
+# --- talent introduction -----------------------------------------------------------------
+
+
+def test_talent_degree_or_skill_route_within_age_limits():
+    pop = make_population(
+        5,
+        education=[3, 3, 2, 0, 0],
+        skill=[0, 0, 0, 2, 2],
+        age=[40, 41, 30, 45, 46],
+    )
+    talent = channels.Talent(TalentChannel(quota=(10.0,)))
+    assert eligible(talent, pop) == [0, 3]
+
+
+def test_talent_quota_groups_are_districts_and_education_ranking_is_an_option():
+    pop = make_population(3, district=[0, 1, 1], education=[2, 2, 3], lottery=[0.1, 0.2, 0.9])
+    lottery = channels.Talent(TalentChannel(quota=(1.0, 1.0)))
+    by_education = channels.Talent(TalentChannel(quota=(1.0, 1.0), ranking="education"))
+    idx = np.arange(3)
+    assert lottery.groups(pop, idx).tolist() == [0, 1, 1]
+    assert lottery.rank(pop, idx).tolist() == [0, 1, 2]
+    assert by_education.rank(pop, idx).tolist() == [2, 0, 1]
+
+
+# --- points ------------------------------------------------------------------------------
+
+BONUS = np.array([0.0, 10.0])
+
+
+def test_points_add_up_over_the_seven_indicators():
+    pop = make_population(
+        1,
+        education=2,
+        skill=1,
+        occupation=SHORTAGE,
+        social_service=14,
+        tax=True,
+        innovation=True,
+        district=1,
+    )
+    table = PointsTable()
+    # college 40 (larger than skill 20), shortage 20, social service capped at 10, tax 20,
+    # innovation 20, district orientation 10
+    assert points(pop, np.array([0]), table, BONUS).tolist() == [120.0]
+    cumulative = dataclasses.replace(table, education_skill_cumulative=True)
+    assert points(pop, np.array([0]), cumulative, BONUS).tolist() == [140.0]
+
+
+def test_points_gate_of_2016():
+    base = {"education": 3, "insurance_years": 4, "permit_years": 1, "age": 45}
+    pop = make_population(6, **base)
+    pop.age[1] = 46  # too old
+    pop.insurance_years[2] = 3  # too few years of insurance
+    pop.permit_years[3] = 0  # no residence permit
+    pop.education[4] = 2  # 40 points only
+    pop.education[5], pop.district[5] = 2, 1  # 40 + 10 district points: still short of 60
+    ch = channels.Points(PointsChannel(table=PointsTable(district_bonus=(0.0, 10.0))))
+    assert eligible(ch, pop) == [0]
+    pop.tax[5] = True
+    assert eligible(ch, pop) == [0, 5]
+
+
+def test_points_ranked_by_medical_insurance_then_permit_tenure():
+    pop = make_population(
+        4,
+        insurance_years=[5, 9, 9, 7],
+        permit_years=[1, 2, 5, 1],
+        education=[3, 1, 1, 3],
+        lottery=[0.5, 0.1, 0.2, 0.3],
+    )
+    ch = channels.Points(PointsChannel(table=PointsTable(district_bonus=(0.0,))))
+    assert ch.rank(pop, np.arange(4)).tolist() == [2, 1, 3, 0]
+    by_points = channels.Points(
+        PointsChannel(ranking="points", table=PointsTable(district_bonus=(0.0,)))
+    )
+    assert by_points.rank(pop, np.arange(4)).tolist() == [3, 0, 2, 1]
+
+
+# --- policy-based and special groups -----------------------------------------------------
+
+
+def test_policy_channel_takes_graduates_veterans_and_family_reunion_as_enabled():
+    pop = make_population(
+        4, graduate=[1, 0, 0, 0], veteran=[0, 1, 0, 0], family_reunion=[0, 0, 1, 0]
+    )
+    assert eligible(channels.Policy(PolicyChannel()), pop) == [0, 1, 2]
+    assert eligible(channels.Policy(PolicyChannel(veterans=False)), pop) == [0, 2]
+    assert channels.Policy(PolicyChannel()).quota_per_group is None
+
+
+def test_policy_approval_rate_is_applied_by_draw():
+    ch = channels.Policy(PolicyChannel(approval_rate=0.3))
+    approved = ch.approve(np.random.default_rng(1), np.arange(10_000))
+    assert approved.mean() == pytest.approx(0.3, abs=0.02)
+
+
+def test_special_groups_need_frontline_tenure_or_an_award():
+    pop = make_population(
+        4,
+        occupation=[FRONTLINE[0], FRONTLINE[-1], FRONTLINE[0], 0],
+        insurance_years=[5, 6, 4, 0],
+        outstanding_worker=[0, 0, 0, 1],
+    )
+    ch = channels.Special(SpecialChannel())
+    assert eligible(ch, pop) == [0, 1, 3]
+    assert ch.rank(pop, np.arange(4)).tolist() == [1, 0, 2, 3]
+
+
+def test_build_skips_disabled_channels():
+    from simulation.config import Channels
+
+    made = channels.build(
+        Channels(talent=TalentChannel(quota=(1.0,)), special=SpecialChannel(enabled=False))
+    )
+    assert [c.name for c in made] == ["talent", "points", "policy"]

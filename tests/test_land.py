@@ -1,0 +1,125 @@
+"""The people-land linkage rule and its supply limits (plan §7; 国土资发〔2016〕123号)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulation import land
+from simulation.config import DEFAULT_TIERS, LandParams
+
+NOT_CENTRAL = np.array([False])
+
+
+def standard(existing: float, adjustment: float = 0.0, central: bool = False) -> float:
+    out = land.standard_m2(np.array([existing]), DEFAULT_TIERS, adjustment, np.array([central]))
+    return float(out[0])
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [(40.0, 100.0), (100.0, 100.0), (100.01, 80.0), (150.0, 80.0), (150.01, 50.0), (400.0, 50.0)],
+)
+def test_tiers_follow_the_national_standard_with_inclusive_upper_bounds(existing, expected):
+    assert standard(existing) == expected
+
+
+def test_no_urban_residents_means_the_last_tier():
+    per_capita = land.per_capita_m2(np.array([50.0]), np.array([0.0]))
+    assert math.isinf(per_capita[0])
+    assert standard(per_capita[0]) == 50.0
+
+
+@pytest.mark.parametrize("adjustment", [-0.10, -0.05, 0.0, 0.10])
+def test_provincial_adjustment_scales_the_standard(adjustment):
+    assert standard(120.0, adjustment) == pytest.approx(80.0 * (1 + adjustment))
+
+
+def test_central_districts_get_no_standard():
+    assert standard(40.0, central=True) == 0.0
+
+
+def test_entitlement_is_settled_persons_times_standard_in_hectares():
+    ent = land.entitlement_ha(np.array([10_000.0, 2_500.0]), np.array([100.0, 80.0]))
+    np.testing.assert_allclose(ent, [100.0, 20.0])
+
+
+def params(**kw) -> LandParams:
+    base = LandParams(
+        plan_quota_ha=(10.0,), rural_exit_ha=(2.0,), renewal_ha=(1.0,), ceiling_headroom=(0.1,)
+    )
+    return dataclasses.replace(base, **kw)
+
+
+def allocate(entitlement, stock=100.0, ceiling=200.0, p=None, central=False):
+    return land.allocate(
+        np.array([entitlement]),
+        np.array([stock]),
+        np.array([ceiling]),
+        p or params(),
+        np.array([central]),
+    )
+
+
+def test_small_entitlement_is_met_from_the_plan_quota_first():
+    g = allocate(5.0)
+    assert (g.plan_quota_ha[0], g.rural_exit_ha[0], g.renewal_ha[0]) == (5.0, 0.0, 0.0)
+    assert g.limit[0] == land.LIMIT_NONE
+
+
+def test_sources_are_used_in_order_and_supply_binds():
+    g = allocate(20.0)
+    assert (g.plan_quota_ha[0], g.rural_exit_ha[0], g.renewal_ha[0]) == (10.0, 2.0, 1.0)
+    assert g.linked_ha[0] == 13.0
+    assert g.new_land_ha[0] == 12.0  # renewal reuses existing land
+    assert g.limit[0] == land.LIMIT_SUPPLY
+
+
+def test_ceiling_holds_new_land_but_not_renewal():
+    g = allocate(20.0, stock=195.0, ceiling=200.0)
+    assert g.new_land_ha[0] == pytest.approx(5.0)
+    assert g.renewal_ha[0] == 1.0
+    assert g.limit[0] == land.LIMIT_CEILING
+
+
+def test_source_order_is_a_scenario_choice():
+    g = allocate(2.0, p=params(source_order=("renewal", "rural_exit", "plan_quota")))
+    assert (g.renewal_ha[0], g.rural_exit_ha[0], g.plan_quota_ha[0]) == (1.0, 1.0, 0.0)
+
+
+def test_central_district_is_reported_as_such():
+    assert allocate(0.0, central=True).limit[0] == land.LIMIT_CENTRAL
+
+
+@given(
+    entitlement=st.floats(0, 1e4),
+    stock=st.floats(0, 1e4),
+    headroom=st.floats(0, 1e4),
+    plan=st.floats(0, 1e3),
+    rural=st.floats(0, 1e3),
+    renewal=st.floats(0, 1e3),
+)
+def test_grant_never_exceeds_entitlement_nor_takes_land_above_the_ceiling(
+    entitlement, stock, headroom, plan, rural, renewal
+):
+    p = params(plan_quota_ha=(plan,), rural_exit_ha=(rural,), renewal_ha=(renewal,))
+    g = allocate(entitlement, stock=stock, ceiling=stock + headroom, p=p)
+    assert g.linked_ha[0] <= entitlement + 1e-9
+    assert stock + g.new_land_ha[0] <= stock + headroom + 1e-6
+    assert min(g.plan_quota_ha[0], g.rural_exit_ha[0], g.renewal_ha[0]) >= 0
+    met = g.linked_ha[0] >= entitlement - 1e-9
+    assert (g.limit[0] == land.LIMIT_NONE) == met
+
+
+def test_ceiling_is_the_base_stock_plus_headroom():
+    np.testing.assert_allclose(land.ceilings(np.array([100.0, 50.0]), (0.1, 0.0)), [110.0, 50.0])
+
+
+def test_planning_band_position():
+    band = land.planning_band(np.array([50.0, 65.0, 110.0, 120.0]), (65.0, 110.0))
+    assert band.tolist() == [-1, 0, 0, 1]

@@ -1,0 +1,173 @@
+"""Invariants of whole runs on the tiny two-district city: the accounts, quotas, land, seeds."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simulation
+from simulation import engine
+from simulation.errors import AccountError
+
+TINY = Path(__file__).parent / "data" / "tiny" / "tiny.toml"
+CHILD = TINY.with_name("child.toml")
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return simulation.load_scenario(TINY)
+
+
+@pytest.fixture(scope="module")
+def table(scenario):
+    return simulation.run(scenario).table
+
+
+def series(table, variable, district="ALL"):
+    return table.select(variable, district)[1]
+
+
+@pytest.mark.parametrize("district", ["Core", "Edge", "ALL"])
+def test_non_registered_people_are_conserved(table, district):
+    stock = series(table, "non_hukou_population", district)
+    inflow = series(table, "arrivals", district)
+    outflow = series(table, "departures", district) + series(table, "settled_total", district)
+    np.testing.assert_allclose(stock[1:], stock[:-1] + inflow - outflow)
+
+
+@pytest.mark.parametrize("district", ["Core", "Edge", "ALL"])
+def test_registered_people_grow_by_natural_change_and_settlers(table, district):
+    stock = series(table, "hukou_population", district)
+    inflow = series(table, "hukou_natural_change", district) + series(
+        table, "settled_total", district
+    )
+    np.testing.assert_allclose(stock[1:], stock[:-1] + inflow)
+
+
+def test_residents_are_registered_plus_non_registered(table):
+    for d in ("Core", "Edge", "ALL"):
+        np.testing.assert_allclose(
+            series(table, "resident_population", d),
+            series(table, "hukou_population", d) + series(table, "non_hukou_population", d),
+        )
+
+
+def test_settled_total_is_channels_plus_dependents(table):
+    parts = [
+        "settled_talent",
+        "settled_points",
+        "settled_policy",
+        "settled_special",
+        "settled_dependents",
+    ]
+    np.testing.assert_allclose(series(table, "settled_total"), sum(series(table, v) for v in parts))
+    assert series(table, "settled_dependents").sum() > 0
+
+
+def test_quotas_are_never_exceeded_and_bind_somewhere(scenario, table):
+    for d, quota in zip(("Core", "Edge"), scenario.channels.talent.quota, strict=True):
+        assert np.all(series(table, "settled_talent", d) <= quota)
+        assert np.any(series(table, "settled_talent", d) == quota)
+    assert np.all(series(table, "settled_points") <= scenario.channels.points.quota)
+    assert np.all(series(table, "settled_special") <= scenario.channels.special.quota)
+
+
+def test_central_district_gets_no_land(table):
+    assert np.all(series(table, "land_standard_m2_per_person", "Core") == 0)
+    assert np.all(series(table, "linked_land_ha", "Core") == 0)
+    assert np.all(series(table, "settled_total", "Core") > 0)
+
+
+def test_entitlement_follows_the_standard_and_grants_stay_within_it(table):
+    for d in ("Core", "Edge"):
+        expected = (
+            series(table, "settled_total", d)
+            * series(table, "land_standard_m2_per_person", d)
+            / 1e4
+        )
+        np.testing.assert_allclose(series(table, "land_entitlement_ha", d), expected)
+        assert np.all(
+            series(table, "linked_land_ha", d) <= series(table, "land_entitlement_ha", d) + 1e-9
+        )
+
+
+def test_land_stays_between_zero_and_its_ceiling_and_grows_by_new_land(table):
+    land = series(table, "urban_construction_land_ha", "Edge")
+    assert np.all(land >= 0)
+    assert np.all(land <= series(table, "land_ceiling_ha", "Edge") + 1e-9)
+    new = series(table, "linked_plan_quota_ha", "Edge") + series(
+        table, "linked_rural_exit_ha", "Edge"
+    )
+    np.testing.assert_allclose(np.diff(land), new)
+
+
+def test_the_standard_follows_last_years_per_capita_land(table):
+    per_capita = series(table, "construction_land_per_capita_m2", "Edge")[:-1]
+    standard = series(table, "land_standard_m2_per_person", "Edge")
+    expected = np.where(per_capita <= 100, 100, np.where(per_capita <= 150, 80, 50))
+    np.testing.assert_array_equal(standard, expected)
+
+
+def test_the_tiny_city_hits_both_supply_and_ceiling_limits(table):
+    limits = set(series(table, "land_binding_limit", "Edge").tolist())
+    assert {1.0, 2.0} <= limits
+    assert set(series(table, "land_binding_limit", "Core").tolist()) == {3.0}
+
+
+def test_same_seed_same_table_different_seed_different_table(scenario, table):
+    again = simulation.run(scenario).table
+    assert again.to_csv() == table.to_csv()
+    other = simulation.run(scenario, seed=scenario.seed + 1).table
+    assert other.to_csv() != table.to_csv()
+
+
+def test_scenarios_differing_in_one_channel_share_their_other_draws():
+    base = simulation.run(simulation.load_scenario(TINY)).table
+    child = simulation.run(simulation.load_scenario(CHILD)).table
+    first = base.year.min() + 1
+    for variable in ("arrivals", "resident_population"):
+        assert (
+            base.value_at(variable, first) == child.value_at(variable, first)
+            or variable != "arrivals"
+        )
+    assert base.value_at("arrivals", first) == child.value_at("arrivals", first)
+    assert base.value_at("settled_points", first) != child.value_at("settled_points", first)
+
+
+def test_closing_the_collective_hukou_fallback_lowers_settlement(scenario, table):
+    reforms = dataclasses.replace(scenario.reforms, collective_hukou_fallback=False)
+    closed = simulation.run(dataclasses.replace(scenario, reforms=reforms)).table
+    assert series(closed, "settled_total").sum() < series(table, "settled_total").sum()
+
+
+def test_targets_are_checked_every_year(table, scenario):
+    met = series(table, "target_hukou_population_met")
+    hukou = series(table, "hukou_population")
+    target = scenario.targets.hukou_population * (1 - scenario.targets.hukou_population_tolerance)
+    np.testing.assert_array_equal(met, (hukou >= target).astype(float))
+    assert 0 < met.sum() < len(met)  # the tiny city crosses its target during the run
+
+
+def test_persons_per_agent_scales_people_not_results(scenario):
+    coarse = dataclasses.replace(scenario, persons_per_agent=5)
+    table = simulation.run(coarse).table
+    settled = series(table, "settled_talent", "Edge")
+    assert np.all(settled % 5 == 0)
+    assert np.all(settled <= scenario.channels.talent.quota[1])
+    start = table.value_at("resident_population", scenario.base_year, "ALL")
+    assert abs(start - 50_000) < 2 * 5  # each district loses less than one agent to rounding
+
+
+def test_a_broken_account_stops_the_run_naming_year_district_and_quantity(scenario, monkeypatch):
+    original = engine.Model._register
+
+    def leaky(self, channel, heads, tally):
+        original(self, channel, heads, tally)
+        self.hukou[1] -= 1  # one settler in Edge goes missing
+
+    monkeypatch.setattr(engine.Model, "_register", leaky)
+    with pytest.raises(AccountError, match=r"2018, district Edge, registered population"):
+        simulation.run(scenario)
