@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +40,7 @@ class Results:
             "report.md": write_text(report.render(self.table, self.manifest)),
         }
         for name in plots.FIGURES:
-            writers[name] = lambda path, name=name: plots.save_figure(self.table, name, path)
+            writers[name] = functools.partial(plots.save_figure, self.table, name)
         return write_folder(Path(root) / self.scenario.name / run_id, writers)
 
 

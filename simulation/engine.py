@@ -89,18 +89,12 @@ class Model:
 
     # --- stocks -----------------------------------------------------------------------------
 
-    def district_sum(self, mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        return np.bincount(self.pop.district[mask], weights=weights, minlength=self.n)
-
-    def non_hukou(self, extra: np.ndarray | None = None) -> np.ndarray:
-        """Non-registered persons per district (optionally only where `extra` holds)."""
-        mask = self.pop.status == ACTIVE
-        if extra is not None:
-            mask &= extra
-        return self.district_sum(mask, self.pop.persons(mask, self.ppa).astype(float))
+    def census(self) -> dict[str, np.ndarray]:
+        return population.census(self.pop, self.n, self.ppa)
 
     def heads(self, mask: np.ndarray) -> np.ndarray:
-        return self.district_sum(mask, np.full(int(mask.sum()), float(self.ppa)))
+        """Persons counted by head only (no dependents) where `mask` holds, per district."""
+        return np.bincount(self.pop.district, weights=mask, minlength=self.n) * float(self.ppa)
 
     # --- events -----------------------------------------------------------------------------
 
@@ -195,18 +189,20 @@ class Model:
             s.flows.return_age,
         )
         tally.departures += self._persons_by_district(leaving)
-        self._audit_people(year, tally, natural, start)
+        census = self.census()
+        self._audit_people(year, tally, natural, start, census["non_hukou"])
         grant, entitlement, standard = self._grant_land(year, tally, start)
-        record = self.record(year, tally, natural, waiting, grant, entitlement, standard)
+        record = self.record(year, census, tally, natural, waiting, grant, entitlement, standard)
         for name, book in self.books.items():
             groups = self.names if len(book.annual) == self.n else ("ALL",)
             accounts.check_quota(year, groups, name, book.released, book.used)
             book.close_year()
             book.start_year(k + 1)
-        self.pop.compact()
         return record
 
-    def _audit_people(self, year: int, tally: Tally, natural: np.ndarray, start: Record) -> None:
+    def _audit_people(
+        self, year: int, tally: Tally, natural: np.ndarray, start: Record, non_hukou: np.ndarray
+    ) -> None:
         n = self.n
         accounts.check_balance(
             year,
@@ -215,7 +211,7 @@ class Model:
             start["non_hukou_population"][:n],
             tally.arrivals,
             tally.departures + tally.total,
-            self.non_hukou(),
+            non_hukou,
         )
         accounts.check_balance(
             year,
@@ -244,20 +240,17 @@ class Model:
 
     # --- records ----------------------------------------------------------------------------
 
-    def stocks(self, year: int) -> Record:
+    def stocks(self, year: int, census: dict[str, np.ndarray]) -> Record:
         urban = indicators.urbanization(
             self.hukou,
             self.urban_hukou,
-            self.non_hukou(),
-            self.non_hukou(self.pop.urban),
+            census["non_hukou"],
+            census["urban_non_hukou"],
             self.s.targets.hukou_rate_denominator,
         )
-        active = self.pop.status == ACTIVE
         return {
             **urban,
-            "residence_permit_holders": indicators.with_city(
-                self.heads(active & (self.pop.permit_years > 0))
-            ),
+            "residence_permit_holders": indicators.with_city(census["permit_heads"]),
             **indicators.land_stock(
                 self.land_ha,
                 self.ceiling_ha,
@@ -270,6 +263,7 @@ class Model:
     def record(
         self,
         year: int,
+        census: dict[str, np.ndarray],
         tally: Tally,
         natural: np.ndarray,
         waiting: np.ndarray,
@@ -300,7 +294,7 @@ class Model:
             "land_binding_limit": np.r_[grant.limit.astype(float), np.nan],
             **indicators.fiscal(tally.total, tally.heads, tally.dependents, self.s.fiscal),
         }
-        return {**self.stocks(year), **flows}
+        return {**self.stocks(year, census), **flows}
 
 
 def _safe_ratio(a: Any, b: Any) -> Any:
@@ -370,7 +364,7 @@ def _calendar(env: simpy.Environment, model: Model, out: list[Record]) -> Genera
 def simulate(s: Scenario) -> RunOutput:
     """Run one scenario from its base year to its horizon."""
     model = Model(s)
-    records: list[Record] = [model.stocks(s.base_year)]
+    records: list[Record] = [model.stocks(s.base_year, model.census())]
     env = simpy.Environment()
     env.process(_calendar(env, model, records))
     env.run()

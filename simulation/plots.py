@@ -96,8 +96,8 @@ FIGURES = {
 
 
 def save_figure(table: LongTable, name: str, path: Any) -> None:
-    """Draw one of FIGURES into a file and close it."""
-    ax = FIGURES[name](table)
-    fig = ax.get_figure()
+    """Draw one of FIGURES into a file."""
+    fig = Figure(figsize=(8, 4.5))
+    FIGURES[name](table, ax=fig.add_subplot())
     fig.tight_layout()
     fig.savefig(path, dpi=110)

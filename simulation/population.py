@@ -17,6 +17,7 @@ from simulation.config import Occupations, PopulationParams
 from simulation.rng import Streams
 
 ACTIVE, SETTLED, DEPARTED = 0, 1, 2
+COMPACT_SLACK = 0.25  # share of inactive rows tolerated before compaction: copying costs
 SHORTAGE = 1  # occupation code of a listed shortage occupation; 0 is any other
 FRONTLINE = tuple(range(2, 2 + len(dataclasses.fields(Occupations)) - 1))  # Occupations order
 
@@ -64,6 +65,16 @@ class Population:
         except KeyError:
             raise AttributeError(name) from None
 
+    def __setattr__(self, name: str, value: object) -> None:
+        # `pop.age += 1` updates the column in place and then assigns the result back; write it
+        # into the column instead of shadowing the column with a stale attribute.
+        if name in ATTRIBUTES:
+            column = self.columns[name][: self.n]
+            if value is not column:
+                column[...] = value
+            return
+        super().__setattr__(name, value)
+
     def append(self, columns: dict[str, np.ndarray]) -> None:
         k = len(columns["district"])
         if self.n + k > len(self.columns["district"]):
@@ -73,8 +84,15 @@ class Population:
             column[self.n : self.n + k] = columns[name]
         self.n += k
 
-    def compact(self) -> None:
-        """Drop settled and departed heads; indices change here and nowhere else."""
+    def compact(self, slack: float = 0.0) -> None:
+        """Drop settled and departed heads once they are more than `slack` of the rows.
+
+        Indices change here and nowhere else. Inactive rows left in place are ignored by
+        everything that counts or selects heads, which all look at `status`.
+        """
+        inactive = self.n - int(np.count_nonzero(self.status == ACTIVE))
+        if inactive == 0 or inactive <= slack * self.n:
+            return
         keep = np.flatnonzero(self.status == ACTIVE)
         for column in self.columns.values():
             column[: len(keep)] = column[keep]
@@ -99,7 +117,8 @@ Draw = Callable[[str], np.random.Generator]
 def _categorical(rng: np.random.Generator, shares: tuple[float, ...], n: int) -> np.ndarray:
     cumulative = np.cumsum(shares)
     cumulative[-1] = 1.0
-    return np.searchsorted(cumulative, rng.random(n), side="right").astype(np.int8)
+    u = rng.random(n, dtype=np.float32)
+    return np.searchsorted(cumulative.astype(np.float32), u, side="right").astype(np.int8)
 
 
 def _ages(rng: np.random.Generator, p: PopulationParams, n: int) -> np.ndarray:
@@ -115,7 +134,7 @@ def _occupations(rng: np.random.Generator, p: PopulationParams, n: int) -> np.nd
 
 
 def _flag(rng: np.random.Generator, share: float, n: int) -> np.ndarray:
-    return rng.random(n) < share
+    return rng.random(n, dtype=np.float32) < share
 
 
 def draw_heads(
@@ -162,7 +181,7 @@ def draw_heads(
         "family_planning_ok": _flag(draw("family_planning"), p.family_planning_compliant_share, n),
         "has_address": _flag(draw("address"), p.address_share, n),
         "willing": _flag(draw("willing"), p.willing_share, n),
-        "urban": draw("urban").random(n) < urban_share[district],
+        "urban": draw("urban").random(n, dtype=np.float32) < urban_share[district],
         "dependents": np.minimum(draw("dependents").poisson(p.mean_dependents, n), 127).astype(
             np.int8
         ),
@@ -224,7 +243,7 @@ def synthesize(
 
 def depart(pop: Population, rng: np.random.Generator, probability: float) -> np.ndarray:
     """Mark a random share of active heads as departed; returns their indices."""
-    u = rng.random(pop.n)
+    u = rng.random(pop.n, dtype=np.float32)
     leaving = np.flatnonzero((u < probability) & (pop.status == ACTIVE))
     pop.status[leaving] = DEPARTED
     return leaving
@@ -238,20 +257,42 @@ def age_one_year(
     insurance_uptake: float,
     return_age: int,
 ) -> np.ndarray:
-    """Year-end ageing of active heads; returns the indices of heads leaving at return age."""
-    active = pop.status == ACTIVE
-    pop.age[active] += 1
-    holders = active & (pop.permit_years > 0)
-    pop.permit_years[holders] += 1
-    new_permit = active & ~holders & (streams("permit_uptake", year).random(pop.n) < permit_uptake)
-    pop.permit_years[new_permit] = 1
-    pop.insurance_years[active & pop.insured] += 1
-    new_insured = (
-        active & ~pop.insured & (streams("insurance_uptake", year).random(pop.n) < insurance_uptake)
+    """Year end: age heads by one year (dropping settled and departed rows now and then).
+
+    Tenure grows for permit holders and the insured, some others take up a permit or
+    insurance, this year's graduates lose the graduate route and waiting applicants reapply
+    next year. Returns the indices of heads leaving the city at the return age.
+    """
+    pop.compact(slack=COMPACT_SLACK)
+    pop.age += 1
+    holders = pop.permit_years > 0
+    pop.permit_years += holders
+    new_permit = ~holders & (
+        streams("permit_uptake", year).random(pop.n, dtype=np.float32) < permit_uptake
     )
-    pop.insured[new_insured] = True
-    pop.graduate[active] = False  # the graduate route is for the year of arrival
+    pop.permit_years[new_permit] = 1
+    pop.insurance_years += pop.insured
+    draws = streams("insurance_uptake", year).random(pop.n, dtype=np.float32)
+    pop.insured |= draws < insurance_uptake
+    pop.graduate[:] = False  # the graduate route is for the year of arrival
     pop.applied[:] = False
-    leaving = np.flatnonzero(active & (pop.age >= return_age))
+    leaving = np.flatnonzero((pop.age >= return_age) & (pop.status == ACTIVE))
     pop.status[leaving] = DEPARTED
     return leaving
+
+
+def census(pop: Population, n_districts: int, ppa: int) -> dict[str, np.ndarray]:
+    """Active non-registered persons, urban ones and permit-holding heads, per district."""
+    active = pop.status == ACTIVE
+    weight = np.where(active, 1.0 + pop.dependents, 0.0) * ppa
+    by_urban = np.bincount(
+        pop.district * 2 + pop.urban, weights=weight, minlength=2 * n_districts
+    ).reshape(n_districts, 2)
+    permit = np.bincount(
+        pop.district, weights=active & (pop.permit_years > 0), minlength=n_districts
+    )
+    return {
+        "non_hukou": by_urban.sum(axis=1),
+        "urban_non_hukou": by_urban[:, 1],
+        "permit_heads": permit * ppa,
+    }

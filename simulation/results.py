@@ -189,9 +189,12 @@ def _free_name(target: Path) -> Path:
     return candidate
 
 
-def write_json(data: dict[str, Any]) -> Writer:
-    return lambda path: path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
 def write_text(text: str) -> Writer:
-    return lambda path: path.write_text(text, encoding="utf-8")
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+
+    return write
+
+
+def write_json(data: dict[str, Any]) -> Writer:
+    return write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -39,7 +39,8 @@ def admit_in_order(
     """
     if len(ordered) == 0:
         return np.zeros(0, dtype=np.int64)
-    by_group = np.argsort(groups, kind="stable")
+    small = groups.astype(np.int16) if groups.max() < 2**15 else groups  # radix sort when small
+    by_group = np.argsort(small, kind="stable")
     g = groups[by_group]
     used = np.cumsum(cost[by_group])
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
