@@ -14,6 +14,7 @@ from simulation import plots, report
 from simulation.assumptions import assumed_inputs
 from simulation.config import Scenario
 from simulation.engine import simulate
+from simulation.errors import ScenarioError
 from simulation.results import LongTable, manifest, write_folder, write_json, write_text
 from simulation.scenario import load_scenario
 
@@ -52,6 +53,8 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, *, replicate: 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ScenarioError("run()", "seed", "a non-negative integer", seed)
         scenario = dataclasses.replace(scenario, seed=seed)
     started = time.perf_counter()
     out = simulate(scenario)

@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     one.add_argument(
         "scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario TOML file"
     )
-    one.add_argument("--seed", type=int, help="replace the scenario's seed")
+    one.add_argument("--seed", type=_seed, help="replace the scenario's seed")
     one.add_argument(
         "--set",
         dest="overrides",
@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     one.add_argument("--out", default="results", help="results root folder (default: results)")
     return parser
+
+
+def _seed(text: str) -> int:
+    """`--seed`: a non-negative integer, as numpy's generators need."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r} (a non-negative integer)")
+    return int(text)
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -74,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: cannot write results: {exc}", file=sys.stderr)
+        return 2
     except AccountError as exc:
         print(f"model error (please report): {exc}", file=sys.stderr)
         return 1
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0

@@ -26,6 +26,7 @@ def param(
     hi: float | None = None,
     per_district: bool = False,
     fill: float | None = None,
+    allow_inf: bool = False,
 ) -> Any:
     """Declare a scenario parameter with its documentation and provenance.
 
@@ -41,6 +42,7 @@ def param(
         "hi": hi,
         "per_district": per_district,
         "fill": fill,
+        "allow_inf": allow_inf,
     }
     if isinstance(default, (list, tuple, dict)):
         value = default
@@ -397,7 +399,9 @@ LandSource = Literal["plan_quota", "rural_exit", "renewal"]
 class Tier:
     """One row of the linkage table: up to `upper_m2` existing land per resident -> standard."""
 
-    upper_m2: float = param(math.inf, "upper bound (inclusive) of existing land per urban resident")
+    upper_m2: float = param(
+        math.inf, "upper bound (inclusive) of existing land per urban resident", allow_inf=True
+    )
     standard_m2: float = param(0.0, "new land per settled person", lo=0)
 
 
@@ -426,9 +430,9 @@ class LandParams:
         hi=0.10,
     )
     central_districts: tuple[str, ...] = param(
-        ("Liwan", "Yuexiu", "Haizhu", "Tianhe"),
-        "central districts of a super-large city: no new land for settlement",
-        source="国土资发〔2016〕123号; district list by common usage",
+        (),
+        "central districts of a super-large city: no new land for settlement (a city's own list)",
+        source="国土资发〔2016〕123号",
     )
     plan_quota_ha: tuple[float, ...] = param(
         (),

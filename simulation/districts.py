@@ -18,7 +18,7 @@ PROVENANCE_FLAGS = ("sourced", "derived", "assumed")
 def read_rows(path: Path, key: str, required: tuple[str, ...]) -> list[dict[str, str]]:
     """Rows of a CSV file as dicts, after checking it is readable and has the columns."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             rows = list(reader)
             columns = reader.fieldnames or []
@@ -35,8 +35,9 @@ def read_rows(path: Path, key: str, required: tuple[str, ...]) -> list[dict[str,
 def _number(path: Path, row: int, column: str, text: str, kind: type) -> float:
     try:
         value = kind(text)
-    except ValueError:
-        raise ScenarioError(path, f"row {row}.{column}", f"a {kind.__name__}", text) from None
+    except (TypeError, ValueError):  # TypeError: the row is short and the cell is None
+        expected = "an integer" if kind is int else "a number"
+        raise ScenarioError(path, f"row {row}.{column}", expected, text) from None
     if value < 0 or value != value:
         raise ScenarioError(path, f"row {row}.{column}", "a non-negative number", text)
     return float(value)

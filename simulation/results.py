@@ -171,6 +171,7 @@ def write_folder(target: Path, writers: dict[str, Writer]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     final = _free_name(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a results folder is for sharing
     try:
         for name, write in writers.items():
             write(staging / name)

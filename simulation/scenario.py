@@ -36,6 +36,7 @@ SECTIONS: dict[str, type] = {
     "targets": cfg.Targets,
 }
 REQUIRED = ("base_year", "horizon", "districts")
+KIND_NAMES = {int: "an integer", str: "a string"}
 
 Raw = dict[str, Any]
 
@@ -110,6 +111,8 @@ def _load_chain(
         return raw, files
     if not isinstance(parent, str):
         raise ScenarioError(path, "extends", "a path to another scenario file", parent)
+    if not (path.parent / parent).is_file():
+        raise ScenarioError(path, "extends", "a path to an existing scenario file", parent)
     base_raw, base_files = _load_chain(path.parent / parent, origins, (*seen, path))
     _record_origins(raw, str(path), origins)
     return _merge(base_raw, raw), base_files + files
@@ -134,11 +137,15 @@ def _apply_overrides(raw: Raw, overrides: Mapping[str, Any], origins: dict[str, 
         parts = dotted.split(".")
         node = out
         for i, part in enumerate(parts[:-1]):
+            if part not in node:
+                origins[".".join(parts[: i + 1])] = "--set"
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
                 raise ScenarioError("--set", ".".join(parts[: i + 1]), "a table", child)
             node = child
         node[parts[-1]] = value
+        for replaced in [k for k in origins if k.startswith(f"{dotted}.")]:
+            del origins[replaced]
         origins[dotted] = "--set"
     return out
 
@@ -169,8 +176,9 @@ def _scalar(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Cont
         return value
     if kind in (int, float):
         ok = isinstance(value, int) or (kind is float and isinstance(value, float))
-        if isinstance(value, bool) or not ok or (isinstance(value, float) and math.isnan(value)):
-            raise ctx.error(key, "an integer" if kind is int else "a number", value)
+        finite = not isinstance(value, float) or math.isfinite(value) or meta.get("allow_inf")
+        if isinstance(value, bool) or not ok or not finite or value != value:
+            raise ctx.error(key, "an integer" if kind is int else "a finite number", value)
         _check_bounds(value, key, meta, ctx)
         return kind(value)
     if dataclasses.is_dataclass(kind):
@@ -218,6 +226,18 @@ def _fill(meta: Mapping[str, Any], ctx: _Context) -> tuple[float, ...]:
     return () if fill is None else tuple(float(fill) for _ in ctx.names)
 
 
+def _filled(default: Any, ctx: _Context) -> Any:
+    """A default dataclass value (a table the scenario does not name) with its fills applied."""
+    changes = {}
+    for f in dataclasses.fields(default):
+        value = getattr(default, f.name)
+        if f.metadata.get("per_district"):
+            changes[f.name] = _fill(f.metadata, ctx)
+        elif dataclasses.is_dataclass(value):
+            changes[f.name] = _filled(value, ctx)
+    return dataclasses.replace(default, **changes)
+
+
 def _build(cls: Any, raw: Any, key: str, ctx: _Context) -> Any:
     if not isinstance(raw, dict):
         raise ctx.error(key, "a table", raw)
@@ -233,6 +253,8 @@ def _build(cls: Any, raw: Any, key: str, ctx: _Context) -> Any:
             kwargs[name] = _value(hints[name], raw[name], path, f.metadata, ctx)
         elif f.metadata.get("per_district"):
             kwargs[name] = _fill(f.metadata, ctx)
+        elif dataclasses.is_dataclass(hints[name]):
+            kwargs[name] = _filled(f.default_factory(), ctx)  # type: ignore[operator]
     return cls(**kwargs)
 
 
@@ -240,7 +262,7 @@ def _top(raw: Raw, key: str, ctx: _Context, default: Any = None) -> Any:
     kind = TOP_LEVEL[key]
     if key not in raw:
         if default is None:
-            raise ctx.error(key, f"a {kind.__name__} (required)", "nothing")
+            raise ctx.error(key, f"{KIND_NAMES[kind]} (required)", "nothing")
         return default
     lo = 1 if key == "persons_per_agent" else 0 if kind is int else None
     return _scalar(kind, raw[key], key, {"lo": lo}, ctx)

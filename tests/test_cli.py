@@ -1,0 +1,162 @@
+"""The command line, run in-process: results folders, options, exit codes, user errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from simulation import cli
+from simulation.cli import main
+
+TINY = str(Path(__file__).parent / "data" / "tiny" / "tiny.toml")
+
+
+def folder_printed(capsys) -> Path:
+    """The results folder the command printed as its last line."""
+    return Path(capsys.readouterr().out.splitlines()[-1])
+
+
+def rows(folder: Path, variable: str) -> list[dict[str, str]]:
+    with (folder / "timeseries.csv").open(newline="", encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["variable"] == variable]
+
+
+def settled_points(folder: Path) -> float:
+    return sum(float(row["value"]) for row in rows(folder, "settled_points"))
+
+
+# --- a successful run -------------------------------------------------------------------------
+
+
+def test_run_returns_zero_and_prints_the_results_folder_last(tmp_path, capsys):
+    assert main(["run", TINY, "--out", str(tmp_path)]) == 0
+    folder = folder_printed(capsys)
+    assert folder.parent == tmp_path / "tiny"
+    assert folder.is_dir()
+
+
+def test_results_folder_holds_table_manifest_report_and_figures(tmp_path, capsys):
+    main(["run", TINY, "--out", str(tmp_path)])
+    folder = folder_printed(capsys)
+    assert (folder / "timeseries.csv").is_file()
+    assert (folder / "manifest.json").is_file()
+    assert (folder / "report.md").is_file()
+    assert list(folder.glob("*.png"))
+
+
+def test_run_leaves_no_temporary_folder(tmp_path):
+    main(["run", TINY, "--out", str(tmp_path)])
+    names = [p.name for p in (tmp_path / "tiny").iterdir()]
+    assert len(names) == 1
+    assert not [name for name in names if name.startswith(".")]
+
+
+def test_scenario_alone_is_shorthand_for_run(tmp_path, capsys):
+    assert main([TINY, "--out", str(tmp_path)]) == 0
+    folder = folder_printed(capsys)
+    assert folder.parent == tmp_path / "tiny"
+    assert (folder / "timeseries.csv").is_file()
+
+
+def test_out_defaults_to_results_in_the_working_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main([TINY]) == 0
+    assert (tmp_path / "results" / "tiny").resolve() == folder_printed(capsys).parent.resolve()
+
+
+def test_seed_option_replaces_the_scenario_seed(tmp_path, capsys):
+    main(["run", TINY, "--seed", "5", "--out", str(tmp_path)])
+    folder = folder_printed(capsys)
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["seed"] == 5
+    assert folder.name.endswith("seed5")
+
+
+def test_set_option_overrides_a_scenario_value(tmp_path, capsys):
+    main(["run", TINY, "--out", str(tmp_path / "as_written")])
+    assert settled_points(folder_printed(capsys)) > 0
+    main(["run", TINY, "--set", "channels.points.quota=0", "--out", str(tmp_path / "no_points")])
+    folder = folder_printed(capsys)
+    assert rows(folder, "settled_points")
+    assert settled_points(folder) == 0
+
+
+def test_same_seed_twice_gives_two_folders_with_identical_tables(tmp_path, capsys):
+    main(["run", TINY, "--seed", "3", "--out", str(tmp_path)])
+    first = folder_printed(capsys)
+    main(["run", TINY, "--seed", "3", "--out", str(tmp_path)])
+    second = folder_printed(capsys)
+    assert first != second
+    assert (first / "timeseries.csv").read_bytes() == (second / "timeseries.csv").read_bytes()
+
+
+# --- user errors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["run", "no_such_scenario.toml"], id="missing scenario file"),
+        pytest.param(["run", TINY, "--set", "channels.points.quota=-1"], id="bad --set value"),
+        pytest.param(["run", TINY, "--set", "channels.points.quotaa=1"], id="unknown --set key"),
+        pytest.param(["run", TINY, "--set", "channels.points.quota"], id="--set without ="),
+        pytest.param(["run", TINY, "--bogus"], id="unknown option"),
+        pytest.param(["run", TINY, "--seed", "many"], id="non-numeric seed"),
+        pytest.param(["run", TINY, "--seed", "-5"], id="negative seed"),
+    ],
+)
+def test_user_error_exits_2_with_one_line_and_writes_nothing(args, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert err.startswith("error:")
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_user_error_line_names_the_key_and_what_was_found(tmp_path, capsys):
+    main(["run", TINY, "--set", "channels.points.quota=-1", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert "--set" in err
+    assert "channels.points.quota" in err
+    assert "-1" in err
+
+
+# --- the default scenario ---------------------------------------------------------------------
+
+
+def test_no_arguments_means_run_the_default_scenario():
+    assert cli._normalise([]) == ["run"]
+    args = cli._parser().parse_args(cli._normalise([]))
+    assert Path(args.scenario) == cli.DEFAULT_SCENARIO
+    assert cli.DEFAULT_SCENARIO.is_file()
+
+
+def test_options_alone_run_the_default_scenario():
+    args = cli._parser().parse_args(cli._normalise(["--seed", "1"]))
+    assert Path(args.scenario) == cli.DEFAULT_SCENARIO
+    assert args.seed == 1
+
+
+def test_default_scenario_runs_end_to_end(tmp_path, capsys):
+    status = main(
+        ["run", "--set", "persons_per_agent=100", "--set", "horizon=2020", "--out", str(tmp_path)]
+    )
+    assert status == 0
+    districts = {row["district"] for row in rows(folder_printed(capsys), "resident_population")}
+    assert len(districts - {"ALL"}) == 11
+    assert "ALL" in districts
+
+
+def test_help_returns_zero(capsys):
+    assert main(["--help"]) == 0
+    assert "usage" in capsys.readouterr().out
+
+
+def test_an_output_path_that_is_a_file_is_a_user_error(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    assert main(["run", str(TINY), "--out", str(blocker)]) == 2
+    assert capsys.readouterr().err.startswith("error: cannot write results")
