@@ -48,16 +48,12 @@ def main() -> int:
     settled = sum(r["settled_total"][city] for r in out.records[1:])
     wall = finished - loaded
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"command            : python benchmarks/full_city.py --persons-per-agent {args.persons_per_agent}"
-    )
-    print(
-        f"scenario           : {scenario.name}, {scenario.base_year}-{scenario.horizon}, seed {scenario.seed}"
-    )
+    base = out.records[0]["non_hukou_population"][city]
+    period = f"{scenario.base_year}-{scenario.horizon}"
+    print(f"command            : python benchmarks/full_city.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"scenario           : {scenario.name}, {period}, seed {scenario.seed}")
     print(f"persons per agent  : {scenario.persons_per_agent}")
-    print(
-        f"non-registered, {scenario.base_year}: {out.records[0]['non_hukou_population'][city]:,.0f} persons"
-    )
+    print(f"non-registered     : {base:,.0f} persons in {scenario.base_year}")
     print(f"person-years       : {person_years:,.0f}")
     print(f"settled, all years : {settled:,.0f}")
     print(f"load time          : {loaded - started:.2f} s")
