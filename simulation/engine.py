@@ -130,8 +130,7 @@ class Model:
 
     def apply(self, channel: Channel) -> np.ndarray:
         """Heads applying to a channel at a window opening."""
-        candidates = np.flatnonzero(open_to_apply(self.pop, self.s.reforms))
-        return candidates[channel.eligible(self.pop, candidates)]
+        return channel.eligible(self.pop, open_to_apply(self.pop, self.s.reforms))
 
     def admit(
         self, channel: Channel, applicants: np.ndarray, year: int, window: int, tally: Tally

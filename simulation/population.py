@@ -241,10 +241,27 @@ def synthesize(
     return Population(columns)
 
 
+def bernoulli_rows(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:
+    """Indices of rows each drawn with `probability`, in O(hits) rather than O(n).
+
+    The gaps between successive hits of independent Bernoulli trials are geometric.
+    """
+    if probability <= 0 or n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if probability >= 1:
+        return np.arange(n)
+    expected = n * probability
+    hits = np.cumsum(rng.geometric(probability, int(expected + 6 * expected**0.5 + 16))) - 1
+    while hits[-1] < n - 1:  # rarely: the first batch fell short of the last row
+        more = np.cumsum(rng.geometric(probability, int(expected**0.5 + 16))) + hits[-1]
+        hits = np.concatenate([hits, more])
+    return hits[hits < n]
+
+
 def depart(pop: Population, rng: np.random.Generator, probability: float) -> np.ndarray:
     """Mark a random share of active heads as departed; returns their indices."""
-    u = rng.random(pop.n, dtype=np.float32)
-    leaving = np.flatnonzero((u < probability) & (pop.status == ACTIVE))
+    drawn = bernoulli_rows(rng, pop.n, probability)
+    leaving = drawn[pop.status[drawn] == ACTIVE]
     pop.status[leaving] = DEPARTED
     return leaving
 

@@ -24,8 +24,7 @@ from tests.helpers import make_population
 
 
 def eligible(channel, pop):
-    idx = np.arange(pop.n)
-    return idx[channel.eligible(pop, idx)].tolist()
+    return channel.eligible(pop, np.ones(pop.n, dtype=bool)).tolist()
 
 
 # --- who may apply at all ----------------------------------------------------------------
@@ -123,7 +122,7 @@ def test_talent_quota_groups_are_districts_and_education_ranking_is_an_option():
     idx = np.arange(3)
     assert lottery.groups(pop, idx).tolist() == [0, 1, 1]
     assert lottery.rank(pop, idx).tolist() == [0, 1, 2]
-    assert by_education.rank(pop, idx).tolist() == [2, 0, 1]
+    assert by_education.rank(pop, idx).tolist() == [0, 2, 1]  # best first within a district
 
 
 # --- points ------------------------------------------------------------------------------

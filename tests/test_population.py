@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simulation import population
 from simulation.config import PopulationParams
@@ -82,3 +83,20 @@ def test_census_counts_dependents_and_urban_residents():
     assert c["non_hukou"].tolist() == [40.0, 20.0]
     assert c["urban_non_hukou"].tolist() == [30.0, 20.0]
     assert c["permit_heads"].tolist() == [10.0, 0.0]
+
+
+def test_bernoulli_rows_draws_each_row_with_the_given_probability():
+    rng = np.random.default_rng(3)
+    n, p = 200_000, 0.02
+    counts = np.zeros(n)
+    for _ in range(20):
+        rows = population.bernoulli_rows(rng, n, p)
+        assert np.all(np.diff(rows) > 0)
+        assert rows.min() >= 0
+        assert rows.max() < n
+        counts[rows] += 1
+    assert counts.mean() / 20 == pytest.approx(p, rel=0.02)
+    halves = counts[: n // 2].sum(), counts[n // 2 :].sum()
+    assert halves[0] == pytest.approx(halves[1], rel=0.03)  # no drift along the rows
+    assert len(population.bernoulli_rows(rng, 10, 0.0)) == 0
+    assert population.bernoulli_rows(rng, 10, 1.0).tolist() == list(range(10))

@@ -39,8 +39,11 @@ def admit_in_order(
     """
     if len(ordered) == 0:
         return np.zeros(0, dtype=np.int64)
-    small = groups.astype(np.int16) if groups.max() < 2**15 else groups  # radix sort when small
-    by_group = np.argsort(small, kind="stable")
+    if np.all(groups[1:] >= groups[:-1]):  # already grouped by the channel's ranking
+        by_group = np.arange(len(groups))
+    else:
+        small = groups.astype(np.int16) if groups.max() < 2**15 else groups  # radix sort
+        by_group = np.argsort(small, kind="stable")
     g = groups[by_group]
     used = np.cumsum(cost[by_group])
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
@@ -58,8 +61,11 @@ class Channel(ABC):
     quota_per_group: np.ndarray | None
 
     @abstractmethod
-    def eligible(self, pop: Population, candidates: np.ndarray) -> np.ndarray:
-        """Mask over `candidates` (head indices) meeting this channel's own criteria."""
+    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
+        """Indices of heads in `open_` (a mask over all rows) meeting this channel's criteria.
+
+        Criteria are evaluated on whole columns: cheaper than gathering the candidates first.
+        """
 
     def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """Applicants best first; by default in order of application (the head's lottery)."""

@@ -42,16 +42,13 @@ class Points(Channel):
         self.quota_per_group = np.asarray([params.quota], dtype=float)
         self.bonus = np.asarray(params.table.district_bonus, dtype=float)
 
-    def eligible(self, pop: Population, candidates: np.ndarray) -> np.ndarray:
+    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
         p = self.params
-        gate = (pop.age[candidates] <= p.max_age) & (
-            pop.insurance_years[candidates] >= p.min_insurance_years
-        )
+        gate = open_ & (pop.age <= p.max_age) & (pop.insurance_years >= p.min_insurance_years)
         if p.requires_permit:
-            gate &= pop.permit_years[candidates] > 0
-        passed = candidates[gate]
-        gate[gate] = points(pop, passed, p.table, self.bonus) >= p.min_points
-        return gate
+            gate &= pop.permit_years > 0
+        passed = np.flatnonzero(gate)
+        return passed[points(pop, passed, p.table, self.bonus) >= p.min_points]
 
     def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         tenure = (

@@ -21,16 +21,16 @@ class Policy(Channel):
         self.schedule = params.schedule
         self.quota_per_group = None
 
-    def eligible(self, pop: Population, candidates: np.ndarray) -> np.ndarray:
+    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
         p = self.params
-        mask = np.zeros(len(candidates), dtype=bool)
+        mask = np.zeros(pop.n, dtype=bool)
         if p.graduates:
-            mask |= pop.graduate[candidates]
+            mask |= pop.graduate
         if p.veterans:
-            mask |= pop.veteran[candidates]
+            mask |= pop.veteran
         if p.family_reunion:
-            mask |= pop.family_reunion[candidates]
-        return mask
+            mask |= pop.family_reunion
+        return np.flatnonzero(open_ & mask)
 
     def approve(self, rng: np.random.Generator, applicants: np.ndarray) -> np.ndarray:
         return rng.random(len(applicants)) < self.params.approval_rate

@@ -22,12 +22,11 @@ class Special(Channel):
         self.schedule = params.schedule
         self.quota_per_group = np.asarray([params.quota], dtype=float)
 
-    def eligible(self, pop: Population, candidates: np.ndarray) -> np.ndarray:
+    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
         p = self.params
-        frontline = np.isin(pop.occupation[candidates], FRONTLINE) & (
-            pop.insurance_years[candidates] >= p.min_insurance_years
-        )
-        return (frontline | pop.outstanding_worker[candidates]) & (pop.age[candidates] <= p.max_age)
+        in_group = (pop.occupation >= FRONTLINE[0]) & (pop.occupation <= FRONTLINE[-1])
+        frontline = in_group & (pop.insurance_years >= p.min_insurance_years)
+        return np.flatnonzero(open_ & (frontline | pop.outstanding_worker) & (pop.age <= p.max_age))
 
     def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         keys = (pop.lottery[applicants], -pop.insurance_years[applicants])

@@ -23,19 +23,21 @@ class Talent(Channel):
         self.schedule = params.schedule
         self.quota_per_group = np.asarray(params.quota, dtype=float)
 
-    def eligible(self, pop: Population, candidates: np.ndarray) -> np.ndarray:
+    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
         p = self.params
-        age = pop.age[candidates]
-        by_degree = (pop.education[candidates] >= p.min_education) & (age <= p.max_age)
-        by_skill = (pop.skill[candidates] >= p.min_skill) & (age <= p.skill_max_age)
-        insured = pop.insurance_years[candidates] >= p.min_insurance_years
-        return (by_degree | by_skill) & insured
+        by_degree = (pop.education >= p.min_education) & (pop.age <= p.max_age)
+        by_skill = (pop.skill >= p.min_skill) & (pop.age <= p.skill_max_age)
+        insured = pop.insurance_years >= p.min_insurance_years
+        return np.flatnonzero(open_ & (by_degree | by_skill) & insured)
 
     def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
+        """Best first within each district (quota groups come out already grouped)."""
+        district = pop.district[applicants]
         if self.params.ranking == "education":
-            keys = (pop.lottery[applicants], -pop.education[applicants])
+            keys = (pop.lottery[applicants], -pop.education[applicants], district)
             return applicants[np.lexsort(keys)]
-        return super().rank(pop, applicants)
+        # district + lottery in [0, 1) orders by district, then by lottery, in one sort
+        return applicants[np.argsort(district + pop.lottery[applicants].astype(np.float64))]
 
     def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         return pop.district[applicants].astype(np.int64)
