@@ -40,8 +40,11 @@ class Results:
             "manifest.json": write_json(self.manifest),
             "report.md": write_text(report.render(self.table, self.manifest)),
         }
+        options = {"urbanization.png": {"target": self.scenario.targets.hukou_urbanization_rate}}
         for name in plots.FIGURES:
-            writers[name] = functools.partial(plots.save_figure, self.table, name)
+            writers[name] = functools.partial(
+                plots.save_figure, self.table, name, **options.get(name, {})
+            )
         return write_folder(Path(root) / self.scenario.name / run_id, writers)
 
 

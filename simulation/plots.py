@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from simulation.results import LongTable
 
@@ -30,6 +31,12 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
+def _by_year(ax: Axes) -> None:
+    """Whole years on the x axis, thousands separated on the y axis."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
 def plot_settlement(table: LongTable, *, ax: Axes | None = None) -> Axes:
     """City settlers per year, stacked by channel, dependents on top."""
     ax = _axes(ax)
@@ -38,6 +45,7 @@ def plot_settlement(table: LongTable, *, ax: Axes | None = None) -> Axes:
     labels = [v.removeprefix("settled_") for v in CHANNELS]
     ax.stackplot(years, *stacks, labels=labels)
     ax.set(title="Settled per year by channel (city)", xlabel="year", ylabel="persons")
+    _by_year(ax)
     ax.legend(loc="upper right", fontsize="small")
     return ax
 
@@ -49,6 +57,8 @@ def plot_land(table: LongTable, *, ax: Axes | None = None) -> Axes:
         years, values = table.select(variable)
         ax.plot(years, values, style, label=variable)
     ax.set(title="People-land linkage (city)", xlabel="year", ylabel="ha")
+    ax.set_ylim(bottom=0)
+    _by_year(ax)
     ax.legend(fontsize="small")
     return ax
 
@@ -64,6 +74,7 @@ def plot_urbanization(
     if target is not None:
         ax.axhline(target, color="grey", linestyle=":", label="hukou rate target")
     ax.set(title="Urbanization (city)", xlabel="year", ylabel="%")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize="small")
     return ax
 
@@ -95,9 +106,9 @@ FIGURES = {
 }
 
 
-def save_figure(table: LongTable, name: str, path: Any) -> None:
-    """Draw one of FIGURES into a file."""
+def save_figure(table: LongTable, name: str, path: Any, **options: Any) -> None:
+    """Draw one of FIGURES, with its own keyword `options`, into a file."""
     fig = Figure(figsize=(8, 4.5))
-    FIGURES[name](table, ax=fig.add_subplot())
+    FIGURES[name](table, ax=fig.add_subplot(), **options)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
