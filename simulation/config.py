@@ -475,6 +475,19 @@ class LandParams:
         unit="m2/person",
         source="GB 50137-2011 §4.2.1",
     )
+    housing_m2_per_person: float = param(
+        30.0,
+        "linked land served first to housing, especially affordable housing, per settled person",
+        unit="m2/person",
+        lo=0,
+    )
+    services_m2_per_person: float = param(
+        25.0,
+        "linked land served next to education, health, elderly care, employment and "
+        "infrastructure, per settled person",
+        unit="m2/person",
+        lo=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -495,6 +508,13 @@ class FiscalParams:
     )
     affordable_housing_share: float = param(
         0.2, "settled households needing affordable housing (plan §10)", unit="share", lo=0, hi=1
+    )
+    insurance_enrolment_share: float = param(
+        1.0,
+        "settlers enrolling in the city's medical and pension insurance (plan §11, §12)",
+        unit="share",
+        lo=0,
+        hi=1,
     )
 
 

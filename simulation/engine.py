@@ -291,6 +291,10 @@ class Model:
             "linked_renewal_ha": city(grant.renewal_ha),
             "land_shortfall_ha": city(entitlement - grant.linked_ha),
             "land_binding_limit": np.r_[grant.limit.astype(float), np.nan],
+            **{
+                f"linked_{use}_ha": city(value)
+                for use, value in land.uses(grant.linked_ha, tally.total, self.s.land).items()
+            },
             **indicators.fiscal(tally.total, tally.heads, tally.dependents, self.s.fiscal),
         }
         return {**self.stocks(year, census), **flows}

@@ -79,7 +79,8 @@ def land_stock(
 def fiscal(
     settled_total: np.ndarray, settled_heads: np.ndarray, dependents: np.ndarray, p: FiscalParams
 ) -> dict[str, np.ndarray]:
-    """Reward money (人钱挂钩, §6), public cost, school places (§13), housing need (§10)."""
+    """Reward money (人钱挂钩, §6), public cost, school places (§13), housing need (§10),
+    insurance enrolment (§11, §12)."""
     total = with_city(settled_total)
     return {
         "reward_fund_yuan": total * p.reward_per_person_yuan,
@@ -88,6 +89,7 @@ def fiscal(
             dependents * p.child_share_of_dependents * p.school_age_share_of_children
         ),
         "affordable_housing_units": with_city(settled_heads * p.affordable_housing_share),
+        "insurance_enrolments": total * p.insurance_enrolment_share,
     }
 
 

@@ -119,6 +119,20 @@ def _binding_limit(
     return np.where(central, LIMIT_CENTRAL, limit).astype(np.int64)
 
 
+def uses(linked_ha: np.ndarray, settled: np.ndarray, params: LandParams) -> dict[str, np.ndarray]:
+    """Split granted land by use in the order of priority of the national opinion.
+
+    Housing (especially affordable housing for settlers) comes first, then education, health,
+    elderly care, employment and infrastructure, and what is left goes to necessary industry
+    (plan §7 优先保障住房……以及教育、医疗、养老、就业等民生建设用地). The needs per settled
+    person are scenario parameters.
+    """
+    housing = np.minimum(linked_ha, settled * params.housing_m2_per_person / M2_PER_HA)
+    rest = linked_ha - housing
+    services = np.minimum(rest, settled * params.services_m2_per_person / M2_PER_HA)
+    return {"housing": housing, "services": services, "industry": rest - services}
+
+
 def ceilings(stock_ha: np.ndarray, headroom: tuple[float, ...]) -> np.ndarray:
     """Planned urban construction-land ceiling per district from the base-year stock."""
     return stock_ha * (1 + np.asarray(headroom, dtype=float))

@@ -38,12 +38,19 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "linked_rural_exit_ha": ("ha", "granted from land freed by voluntary rural exit"),
     "linked_renewal_ha": ("ha", "granted from urban renewal of existing land"),
     "land_shortfall_ha": ("ha", "entitlement not granted"),
-    "land_binding_limit": ("code", "0 none, 1 annual supply, 2 ceiling, 3 central district"),
+    "land_binding_limit": (
+        "code",
+        "0 none, 1 annual supply, 2 ceiling, 3 central district (districts only, no ALL row)",
+    ),
+    "linked_housing_ha": ("ha", "linked land for housing, affordable housing first"),
+    "linked_services_ha": ("ha", "linked land for education, health, elderly care, jobs, infra"),
+    "linked_industry_ha": ("ha", "linked land left for necessary industry"),
     "reward_fund_yuan": ("yuan", "citizenization reward money (人钱挂钩)"),
     "public_cost_yuan": ("yuan", "public cost of the year's settlers"),
     "school_places_demand": ("places", "school-age children among settled dependents"),
     "affordable_housing_units": ("units", "settled households needing affordable housing"),
-    # city-level evaluation (district ALL only)
+    "insurance_enrolments": ("persons", "settlers enrolling in the city's insurance schemes"),
+    # city-level evaluation (ALL rows only)
     "gap_narrowing_since_baseline_pp": ("pp", "baseline gap minus this year's gap"),
     "target_hukou_population_met": ("flag", "registered population at or above about the target"),
     "target_hukou_urbanization_met": ("flag", "hukou urbanization at or above about the target"),

@@ -123,3 +123,12 @@ def test_ceiling_is_the_base_stock_plus_headroom():
 def test_planning_band_position():
     band = land.planning_band(np.array([50.0, 65.0, 110.0, 120.0]), (65.0, 110.0))
     assert band.tolist() == [-1, 0, 0, 1]
+
+
+def test_linked_land_serves_housing_then_services_then_industry():
+    p = LandParams(housing_m2_per_person=30.0, services_m2_per_person=20.0)
+    settled = np.array([1000.0, 1000.0, 1000.0])
+    split = land.uses(np.array([2.0, 4.0, 8.0]), settled, p)  # needs: 3 ha housing, 2 ha services
+    assert split["housing"].tolist() == [2.0, 3.0, 3.0]
+    assert split["services"].tolist() == [0.0, 1.0, 2.0]
+    assert split["industry"].tolist() == [0.0, 0.0, 3.0]

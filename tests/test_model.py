@@ -171,3 +171,11 @@ def test_a_broken_account_stops_the_run_naming_year_district_and_quantity(scenar
     monkeypatch.setattr(engine.Model, "_register", leaky)
     with pytest.raises(AccountError, match=r"2018, district Edge, registered population"):
         simulation.run(scenario)
+
+
+def test_linked_land_uses_add_up_to_the_grant(table):
+    for d in ("Core", "Edge", "ALL"):
+        parts = sum(
+            series(table, f"linked_{use}_ha", d) for use in ("housing", "services", "industry")
+        )
+        np.testing.assert_allclose(parts, series(table, "linked_land_ha", d))
