@@ -22,6 +22,11 @@ CHANNELS = (
     "settled_special",
     "settled_dependents",
 )
+SOURCES = {
+    "linked_plan_quota_ha": "plan quota",
+    "linked_rural_exit_ha": "rural exit",
+    "linked_renewal_ha": "renewal",
+}
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -51,11 +56,13 @@ def plot_settlement(table: LongTable, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_land(table: LongTable, *, ax: Axes | None = None) -> Axes:
-    """City land entitlement under the linkage rule against the land actually granted."""
+    """City linked land stacked by source, under the entitlement of the linkage rule."""
     ax = _axes(ax)
-    for variable, style in (("land_entitlement_ha", "--"), ("linked_land_ha", "-")):
-        years, values = table.select(variable)
-        ax.plot(years, values, style, label=variable)
+    years, _ = table.select("linked_land_ha")
+    stacks = [table.select(v)[1] for v in SOURCES]
+    ax.stackplot(years, *stacks, labels=[f"linked: {label}" for label in SOURCES.values()])
+    years, entitlement = table.select("land_entitlement_ha")
+    ax.plot(years, entitlement, "--", color="black", label="entitlement")
     ax.set(title="People-land linkage (city)", xlabel="year", ylabel="ha")
     ax.set_ylim(bottom=0)
     _by_year(ax)
@@ -64,14 +71,24 @@ def plot_land(table: LongTable, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_urbanization(
-    table: LongTable, *, ax: Axes | None = None, target: float | None = None
+    table: LongTable,
+    *,
+    ax: Axes | None = None,
+    target: float | None = None,
+    target_year: int | None = None,
 ) -> Axes:
-    """Resident and hukou urbanization rates of the city, with the hukou target if given."""
+    """Resident and hukou urbanization rates of the city, with the hukou target if given.
+
+    The target is a point in `target_year`, or a level across all years if no year is given.
+    """
     ax = _axes(ax)
     for variable in ("resident_urbanization_rate", "hukou_urbanization_rate"):
         years, values = table.select(variable)
         ax.plot(years, values, marker=".", label=variable)
-    if target is not None:
+    if target is not None and target_year is not None:
+        label = f"hukou rate target ({target_year})"
+        ax.plot([target_year], [target], "*", color="black", markersize=12, label=label)
+    elif target is not None:
         ax.axhline(target, color="grey", linestyle=":", label="hukou rate target")
     ax.set(title="Urbanization (city)", xlabel="year", ylabel="%")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -80,18 +97,29 @@ def plot_urbanization(
 
 
 def plot_districts(table: LongTable, *, ax: Axes | None = None) -> Axes:
-    """Settlers and linked land summed over the run, per district."""
+    """Settlers, land entitlement and linked land summed over the run, per district."""
     ax = _axes(ax)
     districts = [d for d in table.districts if d != "ALL"]
-    settled = np.array([table.select("settled_total", d)[1].sum() for d in districts])
-    land = np.array([table.select("linked_land_ha", d)[1].sum() for d in districts])
     x = np.arange(len(districts))
+    settled = np.array([table.select("settled_total", d)[1].sum() for d in districts])
     ax.bar(x, settled / 1000, color="tab:blue", label="settled (thousand persons)")
     twin: Any = ax.twinx()
-    twin.plot(x, land, "o", color="tab:red", label="linked land (ha)")
+    for variable, style, label in (
+        (
+            "land_entitlement_ha",
+            {"marker": "_", "markersize": 18, "mew": 3, "color": "k"},
+            "entitled",
+        ),
+        ("linked_land_ha", {"marker": "o", "color": "tab:red"}, "linked"),
+    ):
+        land = np.array([table.select(variable, d)[1].sum() for d in districts])
+        twin.plot(x, land, linestyle="none", label=f"{label} land (ha)", **style)
     twin.set_ylabel("ha")
     ax.set_xticks(x, districts, rotation=45, ha="right")
-    ax.set(title="Settlement and linked land by district, whole run", ylabel="thousand persons")
+    ax.set(title="Settlement and land by district, whole run", ylabel="thousand persons")
+    for axis in (ax, twin):  # both start at zero, so the dots sit on the bars' baseline
+        axis.set_ylim(bottom=0)
+        axis.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     handles = ax.get_legend_handles_labels()
     twin_handles = twin.get_legend_handles_labels()
     ax.legend(handles[0] + twin_handles[0], handles[1] + twin_handles[1], fontsize="small")

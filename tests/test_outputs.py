@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -14,7 +16,8 @@ from matplotlib.figure import Figure
 
 import simulation
 from simulation import plots, report
-from simulation.results import COLUMNS, write_folder
+from simulation.assumptions import assumed_inputs
+from simulation.results import COLUMNS, LongTable, write_folder
 from simulation.variables import VARIABLES
 
 TINY = Path(__file__).parent / "data" / "tiny" / "tiny.toml"
@@ -124,15 +127,178 @@ def test_plots_make_their_own_axes_when_none_is_given(results):
     assert len(ax.get_lines()) == 3
 
 
-def test_report_states_targets_districts_limits_and_assumptions(results):
+def test_urbanization_target_is_a_point_in_its_year_or_absent(results):
+    ax = plots.plot_urbanization(results.table, target=79.8, target_year=2020)
+    target = ax.get_lines()[-1]
+    assert list(target.get_xdata()) == [2020]
+    assert list(target.get_ydata()) == [79.8]
+    assert len(plots.plot_urbanization(results.table).get_lines()) == 2
+
+
+def test_district_figure_shares_the_zero_and_shows_both_land_series(results):
+    ax = plots.plot_districts(results.table)
+    twin = next(other for other in ax.figure.axes if other is not ax)
+    assert ax.get_ylim()[0] == 0
+    assert twin.get_ylim()[0] == 0
+    edge = results.table.districts.index("Edge")
+    land = [line.get_ydata()[edge] for line in twin.get_lines()]
+    expected = [
+        results.table.select(v, "Edge")[1].sum() for v in ("land_entitlement_ha", "linked_land_ha")
+    ]
+    assert land == pytest.approx(expected)
+
+
+def test_land_figure_stacks_linked_land_by_source(results):
+    ax = plots.plot_land(results.table)
+    assert len(ax.collections) == 3
+    top = sum(
+        results.table.select(v)[1]
+        for v in ("linked_plan_quota_ha", "linked_rural_exit_ha", "linked_renewal_ha")
+    )
+    assert top == pytest.approx(results.table.select("linked_land_ha")[1])
+
+
+def _replace(table: LongTable, variable: str, district: str, values: list[float]) -> LongTable:
+    """The table with one series' values replaced, year by year."""
+    mask = (table.variable == variable) & (table.district == district)
+    value = table.value.copy()
+    value[mask] = values
+    return dataclasses.replace(table, value=value)
+
+
+def _without(table: LongTable, variables: set[str]) -> LongTable:
+    keep = ~np.isin(table.variable, sorted(variables))
+    return dataclasses.replace(
+        table,
+        year=table.year[keep],
+        district=table.district[keep],
+        variable=table.variable[keep],
+        value=table.value[keep],
+    )
+
+
+def _row(text: str, section: str, *first: str) -> list[str]:
+    """The cells of the row starting with `first` in the table of a report section."""
+    body = text.split(f"## {section}")[1].split("\n## ")[0]
+    start = "| " + " | ".join(first) + " |"
+    line = next(line for line in body.splitlines() if line.startswith(start))
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def test_report_limit_cell_names_each_limit_with_its_years(results):
+    years = list(results.scenario.years)
+    table = _replace(results.table, "land_binding_limit", "Edge", [1, 2, 2, 2, 0])
+    text = report.render(table, results.manifest)
+    edge = _row(text, "Districts", "Edge")
+    assert edge[-1] == f"supply 1 yr ({years[0]}); ceiling 3 yrs ({years[1]}-{years[3]})"
+    core = _row(text, "Districts", "Core")
+    assert core[-1] == f"central {len(years)} yrs ({years[0]}-{years[-1]})"
+
+
+def test_report_splits_linked_land_and_states_the_planning_band(results):
+    t = results.table
+    text = report.render(t, results.manifest)
+    edge = _row(text, "Districts", "Edge")
+    new = sum(
+        t.select(v, "Edge")[1].sum() for v in ("linked_plan_quota_ha", "linked_rural_exit_ha")
+    )
+    assert edge[3] == f"{new:,.1f}"
+    assert edge[4] == f"{t.select('linked_renewal_ha', 'Edge')[1].sum():,.1f}"
+    _, per_capita = t.select("construction_land_per_capita_m2", "Edge")
+    status = int(t.select("planning_band_status", "Edge")[1][-1])
+    band = {-1: "below", 0: "within", 1: "above"}[status]
+    assert edge[6] == f"{per_capita[0]:.1f} -> {per_capita[-1]:.1f} {band}"
+    lo, hi = results.scenario.land.planning_band_m2
+    assert f"(band {lo:g}-{hi:g})" in text
+    last = len(per_capita) - 1
+    no_urban = _replace(t, "construction_land_per_capita_m2", "Core", [80.0] * last + [np.inf])
+    core = _row(report.render(no_urban, results.manifest), "Districts", "Core")
+    assert core[6] == "80.0 -> n/a"
+
+
+def test_report_counts_the_years_a_quota_was_filled(results):
+    t = results.table
+    years, settled = t.select("settled_talent", "Edge")
+    quota = results.manifest["scenario"]["channels"]["talent"]["quota"][1]
+    filled = int((settled >= quota - results.scenario.persons_per_agent).sum())
+    text = report.render(t, results.manifest)
+    row = _row(text, "Quotas", "talent", "Edge")
+    assert row[2] == f"{quota:,.0f}"
+    assert row[3].startswith(f"{filled} of {len(years)} yrs")
+    short = _replace(t, "settled_talent", "Edge", [quota, quota - 50, quota - 1, quota, 0])
+    row = _row(report.render(short, results.manifest), "Quotas", "talent", "Edge")
+    assert row[3] == f"3 of 5 yrs ({years[0]}, {years[2]}-{years[3]})"  # 1 short is one agent
+
+
+def test_report_quotas_and_channels_leave_out_a_closed_channel(results):
+    manifest = copy.deepcopy(results.manifest)
+    text = report.render(results.table, manifest)
+    assert _row(text, "Quotas", "special", "city")
+    total = results.table.select("settled_special")[1].sum()
+    assert f"special {total:,.0f}" in text.split("## Targets")[0]
+    manifest["scenario"]["channels"]["special"]["enabled"] = False
+    text = report.render(results.table, manifest)
+    assert "| special |" not in text
+    assert "special " not in text.split("## Targets")[0]
+
+
+def test_report_starts_the_targets_at_the_base_year_and_tracks_the_path(results):
+    t, s = results.table, results.scenario
+    targets = s.targets
+    text = report.render(t, results.manifest)
+    base = s.base_year
+    pop, rate = t.value_at("hukou_population", base), t.value_at("hukou_urbanization_rate", base)
+    gap = t.value_at("gap_narrowing_since_baseline_pp", base)
+    assert _row(text, "Targets", f"{base} (base year)")[1:] == [
+        f"{pop:,.0f}",
+        f"{rate:.2f}",
+        f"{gap:.2f}",
+    ]
+    mid = min(targets.evaluation_years)
+    assert mid < targets.year
+    share = (mid - base) / (targets.year - base)
+    pop_path = pop + (targets.hukou_population - pop) * share
+    rate_path = rate + (targets.hukou_urbanization_rate - rate) * share
+    gap_path = (
+        targets.gap_narrowing_pp
+        * (mid - targets.baseline_year)
+        / (targets.year - targets.baseline_year)
+    )
+    on_path = [
+        t.value_at("hukou_population", mid) >= pop_path * (1 - targets.hukou_population_tolerance),
+        t.value_at("hukou_urbanization_rate", mid)
+        >= rate_path - targets.hukou_urbanization_tolerance_pp,
+        t.value_at("gap_narrowing_since_baseline_pp", mid) >= gap_path,
+    ]
+    cells = _row(text, "Targets", f"{mid} (mid-term evaluation)")[1:]
+    for cell, ok in zip(cells, on_path, strict=True):
+        assert cell.endswith("(on track)" if ok else "(behind)")
+    flags = ("target_hukou_population_met", "target_hukou_urbanization_met")
+    final = _row(text, "Targets", f"{targets.year} (target year)")[1:3]
+    for cell, flag in zip(final, flags, strict=True):
+        assert cell.endswith("(met)" if t.value_at(flag, targets.year) else "(missed)")
+
+
+def test_report_of_a_scenario_without_targets(results):
+    manifest = copy.deepcopy(results.manifest)
+    manifest["scenario"]["targets"] = None
+    dropped = {v for v in VARIABLES if v.startswith("target_")}
+    table = _without(results.table, dropped | {"gap_narrowing_since_baseline_pp"})
+    text = report.render(table, manifest)
+    assert "The scenario sets no targets." in text
+    assert "(target year)" not in text
+    assert "(met)" not in text
+    assert _row(text, "Districts", "Edge")
+
+
+def test_report_lists_each_district_of_an_assumed_column(results):
     text = report.render(results.table, results.manifest)
-    assert "| 2020 |" in text
-    assert "(met)" in text or "(missed)" in text
-    assert "| Edge |" in text
-    assert "central" in text
-    assert "ceiling" in text
-    assert "`population.willing_share`" in text
-    assert "`districts.urban_construction_land_ha`" in text
+    for d in results.scenario.districts.districts:
+        note = next(n for name, _, _, n in results.scenario.districts.provenance if name == d.name)
+        row = _row(text, "Assumed inputs", d.name)
+        assert row == [d.name, str(d.urban_construction_land_ha), note]
+    reward = results.scenario.fiscal.reward_per_person_yuan
+    assert f"`fiscal.reward_per_person_yuan` = {reward} yuan" in text
 
 
 def test_sourced_parameters_are_not_listed_as_assumptions(results):
@@ -140,6 +306,28 @@ def test_sourced_parameters_are_not_listed_as_assumptions(results):
     assert "population.willing_share" in keys
     assert "channels.points.max_age" not in keys  # sourced in config: 穗府规〔2016〕6号
     assert "land.tiers" not in keys
+
+
+def test_assumptions_leave_out_what_the_run_does_not_read():
+    keys = {row["key"] for row in assumed_inputs(simulation.load_scenario(TINY))}
+    assert "channels.special.quota" in keys
+    assert "channels.talent.schedule.quota_growth" in keys
+    assert "channels.policy.schedule.quota_growth" not in keys  # no quota to grow
+    assert "reforms.agricultural_restricted_share" not in keys  # unified hukou
+    closed = simulation.load_scenario(
+        TINY, overrides={"channels.special.enabled": False, "reforms.unified_hukou": False}
+    )
+    keys = {row["key"] for row in assumed_inputs(closed)}
+    assert not any(key.startswith("channels.special.") for key in keys)
+    assert "reforms.agricultural_restricted_share" in keys
+
+
+def test_assumed_per_district_values_are_named_by_district(results):
+    rows = {row["key"]: row for row in results.manifest["assumptions"]}
+    assert rows["land.plan_quota_ha"]["value"] == {"Core": 0.0, "Edge": 3.0}
+    assert rows["fiscal.reward_per_person_yuan"]["unit"] == "yuan"
+    column = rows["districts.urban_construction_land_ha"]
+    assert set(column["notes"]) == {"Core", "Edge"}
 
 
 def test_run_accepts_a_path_and_a_seed(results):
