@@ -40,7 +40,13 @@ class Results:
             "manifest.json": write_json(self.manifest),
             "report.md": write_text(report.render(self.table, self.manifest)),
         }
-        options = {"urbanization.png": {"target": self.scenario.targets.hukou_urbanization_rate}}
+        t = self.scenario.targets
+        options = {
+            "urbanization.png": {
+                "target": t.hukou_urbanization_rate if t else None,
+                "target_year": t.year if t else None,
+            }
+        }
         for name in plots.FIGURES:
             writers[name] = functools.partial(
                 plots.save_figure, self.table, name, **options.get(name, {})

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ASSUMED = "assumed"
+REQUIRED: Any = object()  # a parameter without default: a scenario must give it
 
 
 def param(
@@ -44,6 +45,8 @@ def param(
         "fill": fill,
         "allow_inf": allow_inf,
     }
+    if default is REQUIRED:
+        return field(metadata=meta)
     if isinstance(default, (list, tuple, dict)):
         value = default
         return field(default_factory=lambda: value, metadata=meta)
@@ -188,10 +191,8 @@ class FlowParams:
 
     steps_per_year: int = param(4, "arrival / departure events per year", lo=1, hi=365)
     arrivals_per_year: float = param(
-        870_000,
-        "non-registered persons arriving per year, dependents included (set so that with "
-        "8 % departures and ~200,000 settlers the non-registered stock grows by ~230,000 a "
-        "year, its 2013-2017 pace in the facts table)",
+        0.0,
+        "non-registered persons arriving per year, dependents included (a city sets its own)",
         unit="persons/year",
         lo=0,
     )
@@ -271,7 +272,7 @@ class TalentChannel:
         "Zengcheng in the plan; sizes not published)",
         unit="persons/year",
         per_district=True,
-        fill=5000,
+        fill=0,
         lo=0,
     )
     min_education: int = param(3, "education level qualifying (3 = bachelor)", lo=0, hi=3)
@@ -328,10 +329,9 @@ class PointsChannel:
 
     enabled: bool = param(True, "channel open", source="plan §5 二")
     quota: float = param(
-        6000,
-        "citywide main applicants admitted per year",
+        0,
+        "citywide main applicants admitted per year (a city sets its own)",
         unit="persons/year",
-        source="Sina/Leju 2016-10-29: 6,000 from 2016",
         lo=0,
     )
     max_age: int = param(45, "age limit", unit="years", source="穗府规〔2016〕6号", lo=16)
@@ -373,7 +373,10 @@ class SpecialChannel:
 
     enabled: bool = param(True, "channel open", source="plan §3")
     quota: float = param(
-        3000, "citywide main applicants admitted per year", unit="persons/year", lo=0
+        0,
+        "citywide main applicants admitted per year (a city sets its own)",
+        unit="persons/year",
+        lo=0,
     )
     min_insurance_years: float = param(
         5, "years of social insurance in the city for frontline workers", unit="years", lo=0
@@ -520,40 +523,42 @@ class FiscalParams:
 
 @dataclass(frozen=True)
 class Targets:
-    """The plan's goals (§1) and its evaluations (§17)."""
+    """A plan's goals (§1) and its evaluations (§17); a scenario without them has none.
 
-    year: int = param(2020, "target year", source="plan §1")
-    hukou_population: float = param(9_200_000, "registered population", source="plan §1", lo=0)
+    Every goal is required when the section is present: a city's targets are its own.
+    """
+
+    year: int = param(REQUIRED, "target year")
+    hukou_population: float = param(REQUIRED, "registered population", unit="persons", lo=0)
+    hukou_urbanization_rate: float = param(REQUIRED, "hukou urbanization rate", unit="%")
+    gap_narrowing_pp: float = param(
+        REQUIRED, "narrowing of the resident-hukou urbanization gap since the baseline", unit="pp"
+    )
+    baseline_year: int = param(REQUIRED, "baseline year of the gap")
+    baseline_resident_urbanization_rate: float = param(
+        REQUIRED, "published resident urbanization rate at baseline", unit="%"
+    )
+    baseline_hukou_urbanization_rate: float = param(
+        REQUIRED, "published hukou urbanization rate at baseline", unit="%"
+    )
+    base_year_resident_urbanization_rate: float = param(
+        REQUIRED,
+        "published resident urbanization rate in the base year: the model's own base-year rate "
+        "(from the district table) is shifted to it so the gap is measured on one series",
+        unit="%",
+    )
+    evaluation_years: tuple[int, ...] = param(REQUIRED, "evaluation years (mid-term, final)")
     hukou_population_tolerance: float = param(
         0.01, "'about' (左右): accepted shortfall", unit="share", lo=0, hi=1
-    )
-    hukou_urbanization_rate: float = param(
-        79.80, "hukou urbanization rate", unit="%", source="plan §1"
     )
     hukou_urbanization_tolerance_pp: float = param(
         0.1, "'about' (左右): accepted shortfall", unit="pp", lo=0
     )
-    gap_narrowing_pp: float = param(
-        2.0, "narrowing of the gap since the baseline", unit="pp", source="plan §1"
-    )
-    baseline_year: int = param(2013, "baseline year of the gap", source="plan §1")
-    baseline_resident_urbanization_rate: float = param(
-        85.27,
-        "resident urbanization rate at baseline",
-        unit="%",
-        source="Guangzhou Statistical Yearbook 2020 table 2-10",
-    )
-    baseline_hukou_urbanization_rate: float = param(
-        79.7,
-        "hukou urbanization rate at baseline (not found; the 2015 rate was 79.73 %)",
-        unit="%",
-    )
-    evaluation_years: tuple[int, ...] = param(
-        (2018, 2020), "mid-term and final evaluation", source="plan §17"
-    )
     hukou_rate_denominator: Literal["hukou", "resident"] = param(
         "hukou",
-        "denominator of the hukou urbanization rate (Guangzhou publishes urban / registered)",
+        "denominator of the hukou urbanization rate: the registered population (as Guangzhou "
+        "publishes it) or the resident population (the national 户籍人口城镇化率); the targets and "
+        "baselines must use the same definition",
     )
 
 
@@ -573,7 +578,7 @@ class Scenario:
     channels: Channels = field(default_factory=Channels)
     land: LandParams = field(default_factory=LandParams)
     fiscal: FiscalParams = field(default_factory=FiscalParams)
-    targets: Targets = field(default_factory=Targets)
+    targets: Targets | None = None
     provenance: tuple[tuple[str, str], ...] = ()
     files: tuple[str, ...] = ()
 

@@ -76,6 +76,26 @@ def _check_district(path: Path, row: int, d: District) -> None:
             "a share between 0 and 1",
             d.urban_resident_share,
         )
+    _check_urban(path, row, d)
+
+
+def _check_urban(path: Path, row: int, d: District) -> None:
+    """Urban registered residents must fit the urban residents the share implies.
+
+    They cannot exceed the urban residents, and the non-registered cannot fill more than the
+    rest; the tolerance allows for the share being rounded to four decimals.
+    """
+    urban = d.urban_resident_share * d.resident_population
+    slack = 0.00005 * d.resident_population + 1
+    low, high = urban - d.non_hukou_population, urban
+    if not low - slack <= d.urban_hukou_population <= high + slack:
+        raise ScenarioError(
+            path,
+            f"row {row}.urban_hukou_population",
+            f"between {max(low, 0):,.0f} and {high:,.0f} (urban residents are "
+            "urban_resident_share x resident_population; the non-registered fill at most the rest)",
+            d.urban_hukou_population,
+        )
 
 
 def read_provenance(path: Path, names: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:

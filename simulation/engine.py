@@ -69,17 +69,25 @@ class Model:
         self.ceiling_ha = land.ceilings(self.land_ha, s.land.ceiling_headroom)
         self.central = np.array([n in s.land.central_districts for n in self.names])
         non_hukou = np.array([d.non_hukou_population for d in table], dtype=float)
-        self.urban_share = _non_hukou_urban_share(table, non_hukou)
+        urban_non_hukou = _urban_non_hukou(table, non_hukou)
+        share = np.array([d.urban_resident_share for d in table])
+        self.urban_share = np.where(
+            non_hukou > 0, urban_non_hukou / np.maximum(non_hukou, 1), share
+        )
         self.arrival_weights = _arrival_weights(s.flows.arrival_weights, non_hukou)
         self.arrival_carry = np.zeros(self.n)
         self.pop = population.synthesize(
             self.streams,
             s.population,
-            non_hukou,
-            self.urban_share,
-            self.ppa,
+            s.flows,
             s.reforms.agricultural_restricted_share,
+            non_hukou,
+            urban_non_hukou,
+            self.ppa,
         )
+        self.next_id = self.pop.n
+        self.settled_ids: list[np.ndarray] = []
+        self.gap_offset: float | None = None
         self.channels = build_channels(s.channels)
         self.books = {
             c.name: QuotaBook(c.quota_per_group, c.schedule)
@@ -98,11 +106,10 @@ class Model:
 
     # --- events -----------------------------------------------------------------------------
 
-    def flow_step(self, year: int, k: int, step: int, tally: Tally) -> None:
+    def flow_step(self, year: int, k: int, step: int, now: float, tally: Tally) -> None:
         """Departures, then arrivals, of one flow step."""
         f = self.s.flows
-        p_leave = 1 - (1 - f.departure_rate) ** (1 / f.steps_per_year)
-        leaving = population.depart(self.pop, self.streams("departures", year, step), p_leave)
+        leaving = population.depart(self.pop, now)
         tally.departures += self._persons_by_district(leaving)
         persons = f.arrivals_per_year * (1 + f.arrivals_growth) ** k / f.steps_per_year
         wanted = (
@@ -112,14 +119,15 @@ class Model:
         count = np.floor(wanted).astype(np.int64)
         self.arrival_carry = wanted - count
         district = np.repeat(np.arange(self.n), count)
+        cohort = population.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
         columns = population.draw_heads(
             lambda attr: self.streams("arrivals", year, step, attr),
             self.s.population,
-            district,
-            self.urban_share,
+            f,
             self.s.reforms.agricultural_restricted_share,
-            years_in_city=False,
+            cohort,
         )
+        self.next_id += len(district)
         start = self.pop.n
         self.pop.append(columns)
         tally.arrivals += self._persons_by_district(np.arange(start, self.pop.n))
@@ -128,17 +136,20 @@ class Model:
         weights = self.ppa * (1 + self.pop.dependents[heads].astype(float))
         return np.bincount(self.pop.district[heads], weights=weights, minlength=self.n)
 
-    def apply(self, channel: Channel) -> np.ndarray:
-        """Heads applying to a channel at a window opening."""
-        return channel.eligible(self.pop, open_to_apply(self.pop, self.s.reforms))
+    def apply(self, channel: Channel, now: float) -> np.ndarray:
+        """Heads applying to a channel at a window opening; quota channels queue them."""
+        applicants = channel.eligible(self.pop, open_to_apply(self.pop, self.s.reforms))
+        if channel.quota_per_group is not None:
+            queued = self.pop.queued_at[applicants]
+            self.pop.queued_at[applicants] = np.minimum(queued, np.float32(now))
+        return applicants
 
     def admit(
         self, channel: Channel, applicants: np.ndarray, year: int, window: int, tally: Tally
     ) -> None:
         """Decide the applications of one window and register those admitted."""
         applicants = applicants[self.pop.status[applicants] == ACTIVE]
-        rng = self.streams("approve", channel.name, year, window)
-        applicants = applicants[channel.approve(rng, applicants)]
+        applicants = applicants[channel.approve(self.pop, applicants)]
         book = self.books.get(channel.name)
         if book is None:
             admitted = applicants
@@ -159,15 +170,20 @@ class Model:
         return cost
 
     def _register(self, channel: str, heads: np.ndarray, tally: Tally) -> None:
-        """Settlers and their dependents join the urban registered population (plan §5)."""
+        """Settlers and their dependents join the registered population where they live (§5).
+
+        A settler registers at their address, urban or rural, so settling moves nobody: the
+        resident urbanization rate is unchanged and the hukou rate moves by where settlers live.
+        """
         self.pop.status[heads] = SETTLED
         self.pop.applied[heads] = False
+        self.settled_ids.append(self.pop.id[heads])
         main = np.bincount(self.pop.district[heads], minlength=self.n) * float(self.ppa)
-        dependents = self._persons_by_district(heads) - main
+        persons = self._persons_by_district(heads)
         tally.settled[channel] += main
-        tally.dependents += dependents
-        self.hukou += main + dependents
-        self.urban_hukou += main + dependents
+        tally.dependents += persons - main
+        self.hukou += persons
+        self.urban_hukou += self._persons_by_district(heads[self.pop.urban[heads]])
 
     # --- year end ---------------------------------------------------------------------------
 
@@ -179,14 +195,7 @@ class Model:
         self.hukou += natural
         self.urban_hukou += urban_natural
         waiting = self.heads((self.pop.status == ACTIVE) & self.pop.applied)
-        leaving = population.age_one_year(
-            self.pop,
-            self.streams,
-            year,
-            s.flows.permit_uptake,
-            s.flows.insurance_uptake,
-            s.flows.return_age,
-        )
+        leaving = population.age_one_year(self.pop, k + 1.0, s.flows.return_age)
         tally.departures += self._persons_by_district(leaving)
         census = self.census()
         self._audit_people(year, tally, natural, start, census["non_hukou"])
@@ -245,7 +254,7 @@ class Model:
             self.urban_hukou,
             census["non_hukou"],
             census["urban_non_hukou"],
-            self.s.targets.hukou_rate_denominator,
+            self.s.targets.hukou_rate_denominator if self.s.targets else "hukou",
         )
         return {
             **urban,
@@ -256,8 +265,19 @@ class Model:
                 urban["urban_resident_population"],
                 self.s.land.planning_band_m2,
             ),
-            **indicators.targets(year, urban, self.s.targets, self.n),
+            **self._targets(urban),
         }
+
+    def _targets(self, urban: Record) -> Record:
+        """Targets checked every year, on the published series (the base year sets the shift)."""
+        t = self.s.targets
+        if t is None:
+            return {}
+        if self.gap_offset is None:
+            self.gap_offset = t.base_year_resident_urbanization_rate - float(
+                urban["resident_urbanization_rate"][-1]
+            )
+        return indicators.targets(urban, t, self.gap_offset, self.n)
 
     def record(
         self,
@@ -305,14 +325,13 @@ def _safe_ratio(a: Any, b: Any) -> Any:
         return np.where(np.asarray(b) > 0, np.asarray(a) / np.where(np.asarray(b) > 0, b, 1), 0.0)
 
 
-def _non_hukou_urban_share(table: Any, non_hukou: np.ndarray) -> np.ndarray:
-    """Urban share of non-registered residents implied by the district table."""
-    urban = np.array(
-        [d.urban_resident_share * d.resident_population - d.urban_hukou_population for d in table]
-    )
-    overall = np.array([d.urban_resident_share for d in table])
-    share = _safe_ratio(urban, non_hukou)
-    return np.clip(np.where(non_hukou > 0, share, overall), 0.0, 1.0)
+def _urban_non_hukou(table: Any, non_hukou: np.ndarray) -> np.ndarray:
+    """Urban non-registered persons implied by the district table (urban residents less urban
+    registered residents; the table is checked to make this lie within the stock)."""
+    urban = [
+        d.urban_resident_share * d.resident_population - d.urban_hukou_population for d in table
+    ]
+    return np.clip(np.rint(urban), 0.0, non_hukou)
 
 
 def _arrival_weights(weights: tuple[float, ...], non_hukou: np.ndarray) -> np.ndarray:
@@ -337,7 +356,7 @@ def _flows(
     steps = model.s.flows.steps_per_year
     for step in range(steps):
         yield env.timeout(k + (step + 0.5) / steps - env.now)
-        model.flow_step(year, k, step, tally)
+        model.flow_step(year, k, step, env.now, tally)
 
 
 def _window(
@@ -352,7 +371,7 @@ def _window(
     yield env.timeout(opening)
     if channel.name in model.books:
         model.books[channel.name].release()
-    applicants = model.apply(channel)
+    applicants = model.apply(channel, env.now)
     yield env.timeout(channel.schedule.processing_years)
     model.admit(channel, applicants, year, window, tally)
 
@@ -364,15 +383,21 @@ def _calendar(env: simpy.Environment, model: Model, out: list[Record]) -> Genera
         out.append(model.close_year(year, k, tally, out[-1]))
 
 
-def simulate(s: Scenario) -> RunOutput:
-    """Run one scenario from its base year to its horizon."""
+def run_model(s: Scenario) -> tuple[Model, RunOutput]:
+    """Run one scenario from its base year to its horizon; the final state and the records."""
     model = Model(s)
     records: list[Record] = [model.stocks(s.base_year, model.census())]
     env = simpy.Environment()
     env.process(_calendar(env, model, records))
     env.run()
-    return RunOutput(
+    out = RunOutput(
         years=(s.base_year, *s.years),
         districts=(*model.names, "ALL"),
         records=tuple(records),
     )
+    return model, out
+
+
+def simulate(s: Scenario) -> RunOutput:
+    """Run one scenario from its base year to its horizon."""
+    return run_model(s)[1]

@@ -30,9 +30,14 @@ LIMIT_NAMES = {
 
 
 def per_capita_m2(urban_land_ha: np.ndarray, urban_residents: np.ndarray) -> np.ndarray:
-    """Urban construction land per urban resident, m2 (inf where there are none)."""
+    """Urban construction land per urban resident, m2.
+
+    With no urban residents it is infinite where there is land and zero where there is none (a
+    district with neither has no existing land to weigh against, so the first tier applies).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(urban_residents > 0, urban_land_ha * M2_PER_HA / urban_residents, np.inf)
+        empty = np.where(urban_land_ha > 0, np.inf, 0.0)
+        return np.where(urban_residents > 0, urban_land_ha * M2_PER_HA / urban_residents, empty)
 
 
 def standard_m2(

@@ -3,17 +3,22 @@
 One element stands for `persons_per_agent` household heads with identical attributes; each
 head lives with `dependents` spouse and minor children who are non-registered too and register
 with the head when the head settles. Arrays have spare capacity so that arrivals during a year
-append without copying; settled and departed heads are dropped at the year-end compaction.
+append without copying; settled and departed heads are dropped at a year-end compaction.
+
+Every random fact about a head is drawn when the head is created, from streams keyed by what
+is drawn and when the head arrived, and stored on the head: row positions, which differ
+between scenarios once settlement differs, never decide who is drawn.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.config import Occupations, PopulationParams
+from simulation.config import FlowParams, Occupations, PopulationParams
 from simulation.rng import Streams
 
 ACTIVE, SETTLED, DEPARTED = 0, 1, 2
@@ -45,7 +50,16 @@ ATTRIBUTES: dict[str, type] = {
     "willing": np.bool_,
     "urban": np.bool_,
     "dependents": np.int8,
-    "lottery": np.float32,  # a head's own uniform draw: first-come order and tie breaks
+    "id": np.int64,  # permanent identity: the same head in two scenarios has the same id
+    "lottery": np.float32,  # a head's own uniform draw: tie breaks within a queue
+    "approval": np.float32,  # a head's own uniform draw: merit decisions (approved if below)
+    # Times (years since the base year-end) drawn once at creation, so that two scenarios with
+    # the same seed send the same people away, and give them permits and insurance, at the
+    # same moments whatever else the policies do (common random numbers).
+    "leave_at": np.float32,
+    "permit_at": np.float32,
+    "insured_at": np.float32,
+    "queued_at": np.float32,  # first application to a quota channel (inf: never applied)
     "applied": np.bool_,  # applied to a quota channel this year and is still waiting
     "status": np.int8,
 }
@@ -78,7 +92,7 @@ class Population:
     def append(self, columns: dict[str, np.ndarray]) -> None:
         k = len(columns["district"])
         if self.n + k > len(self.columns["district"]):
-            capacity = int((self.n + k) * 1.25) + 16
+            capacity = int((self.n + k) * 1.5) + 16
             self.columns = {n: _grow(c[: self.n], capacity) for n, c in self.columns.items()}
         for name, column in self.columns.items():
             column[self.n : self.n + k] = columns[name]
@@ -137,22 +151,38 @@ def _flag(rng: np.random.Generator, share: float, n: int) -> np.ndarray:
     return rng.random(n, dtype=np.float32) < share
 
 
+@dataclass(frozen=True)
+class Cohort:
+    """Heads created together: at the base year-end (`now` 0) or in one arrival step."""
+
+    now: float
+    first_id: int
+    district: np.ndarray
+    urban_share: np.ndarray
+    at_base: bool
+
+
+def _waits(rng: np.random.Generator, annual_rate: float, now: float, n: int) -> np.ndarray:
+    """When each head's event happens, for an event with the given chance per year."""
+    if annual_rate <= 0:
+        return np.full(n, np.inf, dtype=np.float32)
+    if annual_rate >= 1:
+        return np.full(n, now, dtype=np.float32)
+    hazard = -np.log1p(-annual_rate)
+    return (now + rng.exponential(1 / hazard, n)).astype(np.float32)
+
+
 def draw_heads(
-    draw: Draw,
-    p: PopulationParams,
-    district: np.ndarray,
-    urban_share: np.ndarray,
-    agri_restricted_share: float,
-    years_in_city: bool,
+    draw: Draw, p: PopulationParams, flows: FlowParams, agri_share: float, c: Cohort
 ) -> dict[str, np.ndarray]:
     """Attributes of new heads, each from its own stream so that changing one leaves the rest.
 
-    `years_in_city` is False for arrivals (no tenure yet) and True at the base year.
+    Base-year heads carry years lived in the city; arrivals start with none.
     """
-    n = len(district)
+    n = len(c.district)
     age = _ages(draw("age"), p, n)
     tenure = np.zeros(n, dtype=np.int16)
-    if years_in_city:
+    if c.at_base:
         raw = draw("tenure").exponential(p.mean_years_in_city, n)
         tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
     insured = _flag(draw("insured"), p.insured_share, n)
@@ -161,7 +191,7 @@ def draw_heads(
     social = _flag(draw("social_service"), p.social_service_share, n)
     points = draw("social_service_points").integers(1, 6, n) * 2
     return {
-        "district": district.astype(np.int16),
+        "district": c.district.astype(np.int16),
         "age": age,
         "education": _categorical(draw("education"), p.education_shares, n),
         "skill": _categorical(draw("skill"), p.skill_shares, n),
@@ -177,15 +207,21 @@ def draw_heads(
         "tax": _flag(draw("tax"), p.tax_share, n),
         "innovation": _flag(draw("innovation"), p.innovation_share, n),
         "rural_origin": rural,
-        "agri_restricted": rural & _flag(draw("agri_restricted"), agri_restricted_share, n),
+        "agri_restricted": rural & _flag(draw("agri_restricted"), agri_share, n),
         "family_planning_ok": _flag(draw("family_planning"), p.family_planning_compliant_share, n),
         "has_address": _flag(draw("address"), p.address_share, n),
         "willing": _flag(draw("willing"), p.willing_share, n),
-        "urban": draw("urban").random(n, dtype=np.float32) < urban_share[district],
+        "urban": draw("urban").random(n, dtype=np.float32) < c.urban_share[c.district],
         "dependents": np.minimum(draw("dependents").poisson(p.mean_dependents, n), 127).astype(
             np.int8
         ),
+        "id": np.arange(c.first_id, c.first_id + n, dtype=np.int64),
         "lottery": draw("lottery").random(n, dtype=np.float32),
+        "approval": draw("approval").random(n, dtype=np.float32),
+        "leave_at": _waits(draw("leave"), flows.departure_rate, c.now, n),
+        "permit_at": _waits(draw("permit_uptake"), flows.permit_uptake, c.now, n),
+        "insured_at": _waits(draw("insurance_uptake"), flows.insurance_uptake, c.now, n),
+        "queued_at": np.full(n, np.inf, dtype=np.float32),
         "applied": np.zeros(n, dtype=bool),
         "status": np.zeros(n, dtype=np.int8),
     }
@@ -212,27 +248,42 @@ def exact_dependents(
     return np.minimum(out, 127).astype(np.int8)
 
 
+def exact_urban(
+    rng: np.random.Generator, district: np.ndarray, persons: np.ndarray, targets: np.ndarray
+) -> np.ndarray:
+    """Urban residence for heads in random order until each district's urban persons are met.
+
+    Matching the table's urban residents (to within one household) keeps the base-year land per
+    urban resident, and so the first linkage standard, from depending on the seed.
+    """
+    urban = np.zeros(len(district), dtype=bool)
+    for d, target in enumerate(targets):
+        heads = rng.permutation(np.flatnonzero(district == d))
+        urban[heads[np.cumsum(persons[heads]) <= target]] = True
+    return urban
+
+
 def synthesize(
     streams: Streams,
     p: PopulationParams,
+    flows: FlowParams,
+    agri_share: float,
     non_hukou: np.ndarray,
-    urban_share: np.ndarray,
+    urban_non_hukou: np.ndarray,
     ppa: int,
-    agri_restricted_share: float,
 ) -> Population:
     """The base-year population of non-registered residents."""
     heads = initial_heads(non_hukou, ppa, p.mean_dependents)
     district = np.repeat(np.arange(len(non_hukou)), heads)
-    columns = draw_heads(
-        lambda attr: streams("synthesis", attr),
-        p,
-        district,
-        urban_share,
-        agri_restricted_share,
-        years_in_city=True,
-    )
+    share = np.divide(urban_non_hukou, non_hukou, out=np.zeros(len(non_hukou)), where=non_hukou > 0)
+    cohort = Cohort(now=0.0, first_id=0, district=district, urban_share=share, at_base=True)
+    columns = draw_heads(lambda attr: streams("synthesis", attr), p, flows, agri_share, cohort)
     columns["dependents"] = exact_dependents(
         streams("synthesis", "dependents"), district, non_hukou, ppa
+    )
+    persons = ppa * (1 + columns["dependents"].astype(np.int64))
+    columns["urban"] = exact_urban(
+        streams("synthesis", "urban"), district, persons, urban_non_hukou
     )
     # Policy-based cases are demand-driven and decided within the year: whoever qualified
     # before the base year has settled already, so the base-year stock holds none pending.
@@ -241,56 +292,27 @@ def synthesize(
     return Population(columns)
 
 
-def bernoulli_rows(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:
-    """Indices of rows each drawn with `probability`, in O(hits) rather than O(n).
-
-    The gaps between successive hits of independent Bernoulli trials are geometric.
-    """
-    if probability <= 0 or n == 0:
-        return np.zeros(0, dtype=np.int64)
-    if probability >= 1:
-        return np.arange(n)
-    expected = n * probability
-    hits = np.cumsum(rng.geometric(probability, int(expected + 6 * expected**0.5 + 16))) - 1
-    while hits[-1] < n - 1:  # rarely: the first batch fell short of the last row
-        more = np.cumsum(rng.geometric(probability, int(expected**0.5 + 16))) + hits[-1]
-        hits = np.concatenate([hits, more])
-    return hits[hits < n]
-
-
-def depart(pop: Population, rng: np.random.Generator, probability: float) -> np.ndarray:
-    """Mark a random share of active heads as departed; returns their indices."""
-    drawn = bernoulli_rows(rng, pop.n, probability)
-    leaving = drawn[pop.status[drawn] == ACTIVE]
+def depart(pop: Population, now: float) -> np.ndarray:
+    """Mark active heads whose time to leave has come as departed; returns their indices."""
+    leaving = np.flatnonzero((pop.leave_at <= now) & (pop.status == ACTIVE))
     pop.status[leaving] = DEPARTED
     return leaving
 
 
-def age_one_year(
-    pop: Population,
-    streams: Streams,
-    year: int,
-    permit_uptake: float,
-    insurance_uptake: float,
-    return_age: int,
-) -> np.ndarray:
+def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     """Year end: age heads by one year (dropping settled and departed rows now and then).
 
-    Tenure grows for permit holders and the insured, some others take up a permit or
-    insurance, this year's graduates lose the graduate route and waiting applicants reapply
-    next year. Returns the indices of heads leaving the city at the return age.
+    Tenure grows for permit holders and the insured, others take up a permit or insurance when
+    their time has come, this year's graduates lose the graduate route and waiting applicants
+    reapply next year. Returns the indices of heads leaving the city at the return age.
     """
     pop.compact(slack=COMPACT_SLACK)
     pop.age += 1
     holders = pop.permit_years > 0
     pop.permit_years += holders
-    new_permit = ~holders & (
-        streams("permit_uptake", year).random(pop.n, dtype=np.float32) < permit_uptake
-    )
-    pop.permit_years[new_permit] = 1
+    pop.permit_years[~holders & (pop.permit_at <= now)] = 1
     pop.insurance_years += pop.insured
-    draws = streams("insurance_uptake", year).random(pop.n, dtype=np.float32)
-    pop.insured |= draws < insurance_uptake
+    pop.insured |= pop.insured_at <= now
     pop.graduate[:] = False  # the graduate route is for the year of arrival
     pop.applied[:] = False
     leaving = np.flatnonzero((pop.age >= return_age) & (pop.status == ACTIVE))

@@ -36,6 +36,7 @@ SECTIONS: dict[str, type] = {
     "targets": cfg.Targets,
 }
 REQUIRED = ("base_year", "horizon", "districts")
+OPTIONAL_SECTIONS = ("targets",)  # absent means none
 KIND_NAMES = {int: "an integer", str: "a string"}
 
 Raw = dict[str, Any]
@@ -255,6 +256,8 @@ def _build(cls: Any, raw: Any, key: str, ctx: _Context) -> Any:
             kwargs[name] = _fill(f.metadata, ctx)
         elif dataclasses.is_dataclass(hints[name]):
             kwargs[name] = _filled(f.default_factory(), ctx)  # type: ignore[operator]
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ctx.error(path, "a value (required in this table)", "nothing")
     return cls(**kwargs)
 
 
@@ -383,7 +386,11 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         _top(raw, key, ctx)
     table = _districts(raw, ctx)
     ctx.names = table.names
-    sections = {name: _build(cls, raw.get(name, {}), name, ctx) for name, cls in SECTIONS.items()}
+    sections = {
+        name: _build(cls, raw.get(name, {}), name, ctx)
+        for name, cls in SECTIONS.items()
+        if name in raw or name not in OPTIONAL_SECTIONS
+    }
     scenario = cfg.Scenario(
         name=_top(raw, "name", ctx, default=path.stem),
         base_year=_top(raw, "base_year", ctx),

@@ -191,10 +191,14 @@ def test_policy_channel_takes_graduates_veterans_and_family_reunion_as_enabled()
     assert channels.Policy(PolicyChannel()).quota_per_group is None
 
 
-def test_policy_approval_rate_is_applied_by_draw():
+def test_policy_approval_is_decided_once_per_head():
+    pop = make_population(10_000, approval=np.random.default_rng(1).random(10_000))
     ch = channels.Policy(PolicyChannel(approval_rate=0.3))
-    approved = ch.approve(np.random.default_rng(1), np.arange(10_000))
+    approved = ch.approve(pop, np.arange(10_000))
     assert approved.mean() == pytest.approx(0.3, abs=0.02)
+    assert np.array_equal(
+        ch.approve(pop, np.arange(10_000)), approved
+    )  # reapplying changes nothing
 
 
 def test_special_groups_need_frontline_tenure_or_an_award():

@@ -29,10 +29,12 @@ def test_tiers_follow_the_national_standard_with_inclusive_upper_bounds(existing
     assert standard(existing) == expected
 
 
-def test_no_urban_residents_means_the_last_tier():
-    per_capita = land.per_capita_m2(np.array([50.0]), np.array([0.0]))
+def test_no_urban_residents_means_the_last_tier_unless_there_is_no_land_either():
+    per_capita = land.per_capita_m2(np.array([50.0, 0.0]), np.array([0.0, 0.0]))
     assert math.isinf(per_capita[0])
     assert standard(per_capita[0]) == 50.0
+    assert per_capita[1] == 0.0
+    assert standard(per_capita[1]) == 100.0
 
 
 @pytest.mark.parametrize("adjustment", [-0.10, -0.05, 0.0, 0.10])

@@ -109,6 +109,7 @@ def test_the_standard_follows_last_years_per_capita_land(table):
     standard = series(table, "land_standard_m2_per_person", "Edge")
     expected = np.where(per_capita <= 100, 100, np.where(per_capita <= 150, 80, 50))
     np.testing.assert_array_equal(standard, expected)
+    assert {80.0, 100.0} <= set(standard.tolist())  # the tiny city crosses a tier mid-run
 
 
 def test_the_tiny_city_hits_both_supply_and_ceiling_limits(table):
@@ -125,16 +126,20 @@ def test_same_seed_same_table_different_seed_different_table(scenario, table):
 
 
 def test_scenarios_differing_in_one_channel_share_their_other_draws():
-    base = simulation.run(simulation.load_scenario(TINY)).table
-    child = simulation.run(simulation.load_scenario(CHILD)).table
-    first = base.year.min() + 1
-    for variable in ("arrivals", "resident_population"):
-        assert (
-            base.value_at(variable, first) == child.value_at(variable, first)
-            or variable != "arrivals"
-        )
-    assert base.value_at("arrivals", first) == child.value_at("arrivals", first)
-    assert base.value_at("settled_points", first) != child.value_at("settled_points", first)
+    """Common random numbers: who leaves, and when, does not depend on who settled."""
+    base, _ = engine.run_model(simulation.load_scenario(TINY))
+    child, _ = engine.run_model(simulation.load_scenario(CHILD))
+
+    def present(model):
+        return set(model.pop.id[model.pop.status == 0].tolist())
+
+    def settled(model):
+        return set(np.concatenate(model.settled_ids).tolist())
+
+    assert settled(base) != settled(child)
+    never_settled_in_other = present(base) - settled(child)
+    assert never_settled_in_other == present(child) - settled(base)
+    assert len(never_settled_in_other) > 10_000
 
 
 def test_closing_the_collective_hukou_fallback_lowers_settlement(scenario, table):
@@ -179,3 +184,46 @@ def test_linked_land_uses_add_up_to_the_grant(table):
             series(table, f"linked_{use}_ha", d) for use in ("housing", "services", "industry")
         )
         np.testing.assert_allclose(parts, series(table, "linked_land_ha", d))
+
+
+def test_settling_moves_nobody(scenario):
+    """With no flows, settlement changes who is registered but not where anyone lives."""
+    flows = dataclasses.replace(
+        scenario.flows,
+        arrivals_per_year=0,
+        departure_rate=0,
+        hukou_natural_growth=0,
+        return_age=200,
+    )
+    table = simulation.run(dataclasses.replace(scenario, flows=flows)).table
+    assert series(table, "settled_total").sum() > 0
+    for d in ("Core", "Edge", "ALL"):
+        np.testing.assert_allclose(np.diff(series(table, "resident_population", d)), 0)
+        np.testing.assert_allclose(np.diff(series(table, "urban_resident_population", d)), 0)
+
+
+def test_policy_approval_rate_is_the_share_of_cases_approved(scenario):
+    def policy_settled(rate):
+        policy = dataclasses.replace(scenario.channels.policy, approval_rate=rate)
+        channels = dataclasses.replace(scenario.channels, policy=policy)
+        run = simulation.run(dataclasses.replace(scenario, channels=channels))
+        return series(run.table, "settled_policy").sum()
+
+    assert policy_settled(0.5) / policy_settled(1.0) == pytest.approx(0.5, abs=0.08)
+
+
+def test_base_year_land_per_urban_resident_does_not_depend_on_the_seed(scenario):
+    values = {
+        simulation.run(scenario, seed=seed).table.value_at(
+            "construction_land_per_capita_m2", 2017, "Edge"
+        )
+        for seed in range(4)
+    }
+    assert max(values) - min(values) < 0.05
+
+
+def test_binding_quotas_admit_the_same_number_at_any_persons_per_agent(scenario, table):
+    coarse = simulation.run(dataclasses.replace(scenario, persons_per_agent=5)).table
+    np.testing.assert_array_equal(
+        series(coarse, "settled_talent", "Edge"), series(table, "settled_talent", "Edge")
+    )

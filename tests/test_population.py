@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulation import population
-from simulation.config import PopulationParams
+from simulation.config import FlowParams, PopulationParams
 from simulation.population import ACTIVE, DEPARTED, SETTLED
 from simulation.rng import Streams
 from tests.helpers import make_population
@@ -32,19 +32,31 @@ def test_append_grows_beyond_capacity_and_compact_drops_inactive():
     assert np.all(pop.status == ACTIVE)
 
 
+def synthesize(stock, urban, ppa=1, seed=1):
+    return population.synthesize(
+        Streams(seed), PopulationParams(), FlowParams(departure_rate=0.1), 0.3, stock, urban, ppa
+    )
+
+
 def test_synthesis_matches_each_districts_stock_to_within_one_agent():
     stock = np.array([10_007.0, 25_000.0, 0.0])
     for ppa in (1, 3, 10):
-        pop = population.synthesize(
-            Streams(1), PopulationParams(), stock, np.array([1.0, 0.5, 0.5]), ppa, 0.3
-        )
-        persons = population.census(pop, 3, ppa)["non_hukou"]
+        persons = population.census(synthesize(stock, stock / 2, ppa), 3, ppa)["non_hukou"]
         assert np.all(np.abs(persons - stock) < ppa)
+
+
+def test_synthesis_matches_urban_residents_to_within_one_household_whatever_the_seed():
+    stock, urban = np.array([10_000.0, 30_000.0]), np.array([10_000.0, 12_345.0])
+    for seed in range(4):
+        pop = synthesize(stock, urban, seed=seed)
+        counted = population.census(pop, 2, 1)["urban_non_hukou"]
+        assert counted[0] == 10_000
+        assert 0 <= urban[1] - counted[1] <= 1 + pop.dependents.max()
 
 
 def test_synthesised_attributes_follow_their_shares():
     p = PopulationParams()
-    pop = population.synthesize(Streams(2), p, np.array([200_000.0]), np.array([0.8]), 1, 0.3)
+    pop = synthesize(np.array([200_000.0]), np.array([160_000.0]), seed=2)
     shares = np.bincount(pop.education, minlength=4) / pop.n
     np.testing.assert_allclose(shares, p.education_shares, atol=0.01)
     assert abs(pop.willing.mean() - p.willing_share) < 0.01
@@ -57,22 +69,35 @@ def test_synthesised_attributes_follow_their_shares():
 
 def test_ageing_adds_tenure_and_sends_heads_home_at_the_return_age():
     pop = make_population(
-        3, age=[30, 59, 40], permit_years=[2, 0, 0], insured=[True, False, False], applied=True
+        3,
+        age=[30, 59, 40],
+        permit_years=[2, 0, 0],
+        permit_at=[np.inf, np.inf, 2.5],
+        insured=[True, False, False],
+        insured_at=[np.inf, 2.9, np.inf],
+        applied=True,
     )
-    leaving = population.age_one_year(pop, Streams(0), 2020, 0.0, 0.0, return_age=60)
+    leaving = population.age_one_year(pop, 3.0, return_age=60)
     assert pop.age.tolist() == [31, 60, 41]
-    assert pop.permit_years.tolist() == [3, 0, 0]
+    assert pop.permit_years.tolist() == [3, 0, 1]  # the third head's permit came during the year
     assert pop.insurance_years.tolist() == [1, 0, 0]
+    assert pop.insured.tolist() == [True, True, False]
     assert leaving.tolist() == [1]
     assert pop.status[1] == DEPARTED
     assert not pop.applied.any()
 
 
-def test_departures_only_take_active_heads():
-    pop = make_population(1000, status=0)
-    pop.status[:500] = SETTLED
-    leaving = population.depart(pop, np.random.default_rng(0), 1.0)
-    assert leaving.tolist() == list(range(500, 1000))
+def test_departures_take_active_heads_whose_time_has_come():
+    pop = make_population(4, leave_at=[0.5, 0.5, 2.0, np.inf], status=[0, SETTLED, 0, 0])
+    assert population.depart(pop, 1.0).tolist() == [0]
+    assert population.depart(pop, 2.0).tolist() == [2]
+
+
+def test_waiting_times_follow_the_annual_rate():
+    waits = population._waits(np.random.default_rng(0), 0.08, 3.0, 200_000)
+    assert waits.min() >= 3.0
+    assert np.mean(waits <= 4.0) == pytest.approx(0.08, abs=0.005)
+    assert np.all(np.isinf(population._waits(np.random.default_rng(0), 0.0, 3.0, 5)))
 
 
 def test_census_counts_dependents_and_urban_residents():
@@ -83,20 +108,3 @@ def test_census_counts_dependents_and_urban_residents():
     assert c["non_hukou"].tolist() == [40.0, 20.0]
     assert c["urban_non_hukou"].tolist() == [30.0, 20.0]
     assert c["permit_heads"].tolist() == [10.0, 0.0]
-
-
-def test_bernoulli_rows_draws_each_row_with_the_given_probability():
-    rng = np.random.default_rng(3)
-    n, p = 200_000, 0.02
-    counts = np.zeros(n)
-    for _ in range(20):
-        rows = population.bernoulli_rows(rng, n, p)
-        assert np.all(np.diff(rows) > 0)
-        assert rows.min() >= 0
-        assert rows.max() < n
-        counts[rows] += 1
-    assert counts.mean() / 20 == pytest.approx(p, rel=0.02)
-    halves = counts[: n // 2].sum(), counts[n // 2 :].sum()
-    assert halves[0] == pytest.approx(halves[1], rel=0.03)  # no drift along the rows
-    assert len(population.bernoulli_rows(rng, 10, 0.0)) == 0
-    assert population.bernoulli_rows(rng, 10, 1.0).tolist() == list(range(10))

@@ -83,7 +83,15 @@ def test_defaults_fill_what_the_file_does_not_name():
 
 def test_unnamed_per_district_value_takes_its_fill_for_every_district(folder):
     scenario = load_scenario(write(folder, MINIMAL + LAND))
-    assert scenario.channels.talent.quota == (5000, 5000)
+    assert scenario.land.plan_quota_ha == (100, 100)
+    assert scenario.channels.talent.quota == (0, 0)  # a city's quotas are its own
+
+
+def test_targets_are_optional_but_complete_when_given(folder):
+    assert load_scenario(write(folder, MINIMAL + LAND)).targets is None
+    error = error_in(folder, MINIMAL + LAND + "[targets]\nyear = 2020\n")
+    assert error.key == "targets.hukou_population"
+    assert error.expected.startswith("a value (required")
 
 
 def test_name_defaults_to_the_file_stem_and_seed_to_zero(folder):
@@ -366,7 +374,9 @@ def test_district_table_missing_a_column(folder):
 
 def edit_csv(folder: Path, old: str, new: str) -> None:
     csv = folder / "districts.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    text = csv.read_text(encoding="utf-8")
+    assert old in text, "the edit must change the table"
+    csv.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def test_district_table_with_a_non_numeric_population(folder):
@@ -379,7 +389,7 @@ def test_district_table_with_a_non_numeric_population(folder):
 
 
 def test_district_table_with_a_short_row(folder):
-    edit_csv(folder, "Edge,30000,16000,9000,0.7,200.0,294.0", "Edge,30000")
+    edit_csv(folder, "Edge,30000,16000,9000,0.7,200.0,231.0", "Edge,30000")
     error = error_in(folder, MINIMAL + LAND)
     assert error.file.endswith("districts.csv")
     assert error.key == "row 3.hukou_population"
@@ -552,3 +562,18 @@ def test_any_valid_quota_loads_as_written(folder, channel, quota):
     loaded = getattr(load_scenario(path).channels, channel).quota
     assert loaded == quota
     assert isinstance(loaded, float)
+
+
+def test_urban_registered_residents_must_fit_the_urban_share(folder):
+    (folder / "districts.csv").write_text(
+        "district,resident_population,hukou_population,urban_hukou_population,"
+        "urban_resident_share,land_area_km2,urban_construction_land_ha\n"
+        "Core,20000,12000,12000,0.5,10.0,160.0\n"
+        "Edge,30000,16000,9000,0.7,200.0,294.0\n",
+        encoding="utf-8",
+    )
+    error = error_in(folder, MINIMAL + LAND)
+    assert error.file.endswith("districts.csv")
+    assert error.key == "row 2.urban_hukou_population"
+    assert error.expected.startswith("between 2,000 and 10,000")
+    assert error.got == 12000

@@ -28,6 +28,22 @@ def open_to_apply(pop: Population, reforms: Reforms) -> np.ndarray:
     return mask
 
 
+def first_come(pop: Population, applicants: np.ndarray, *major: np.ndarray) -> np.ndarray:
+    """Applicants ordered by the `major` keys (small non-negative integers, most significant
+    first), then by time of first application, then by lottery: first come, first served.
+
+    One sort of a float key (whole part: the integer keys and the queue position; fraction: the
+    lottery) is several times faster than a lexsort of the same keys.
+    """
+    times, position = np.unique(pop.queued_at[applicants], return_inverse=True)
+    key = position.astype(np.int64)
+    scale = len(times)
+    for values in reversed(major):
+        key = key + values.astype(np.int64) * scale
+        scale *= int(values.max(initial=0)) + 1
+    return applicants[np.argsort(key + pop.lottery[applicants].astype(np.float64), kind="stable")]
+
+
 def admit_in_order(
     ordered: np.ndarray, groups: np.ndarray, cost: np.ndarray, remaining: np.ndarray
 ) -> np.ndarray:
@@ -68,13 +84,13 @@ class Channel(ABC):
         """
 
     def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
-        """Applicants best first; by default in order of application (the head's lottery)."""
-        return applicants[np.argsort(pop.lottery[applicants], kind="stable")]
+        """Applicants best first; by default first come, first served (ties by lottery)."""
+        return first_come(pop, applicants)
 
     def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """Quota group of each applicant: one citywide group unless overridden."""
         return np.zeros(len(applicants), dtype=np.int64)
 
-    def approve(self, rng: np.random.Generator, applicants: np.ndarray) -> np.ndarray:
+    def approve(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """Mask of applications approved on their merits, before any quota."""
         return np.ones(len(applicants), dtype=bool)

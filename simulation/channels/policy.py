@@ -32,5 +32,6 @@ class Policy(Channel):
             mask |= pop.family_reunion
         return np.flatnonzero(open_ & mask)
 
-    def approve(self, rng: np.random.Generator, applicants: np.ndarray) -> np.ndarray:
-        return rng.random(len(applicants)) < self.params.approval_rate
+    def approve(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
+        """A case is decided on its merits, so a refused head is refused again if they reapply."""
+        return pop.approval[applicants] < self.params.approval_rate

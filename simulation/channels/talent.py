@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.channels.base import Channel
+from simulation.channels.base import Channel, first_come
 from simulation.config import TalentChannel
 from simulation.population import Population
 
@@ -31,13 +31,15 @@ class Talent(Channel):
         return np.flatnonzero(open_ & (by_degree | by_skill) & insured)
 
     def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
-        """Best first within each district (quota groups come out already grouped)."""
+        """Best first within each district (quota groups come out already grouped).
+
+        First come, first served by the time of first application, ties by lottery; or by
+        education first as a scenario option.
+        """
         district = pop.district[applicants]
         if self.params.ranking == "education":
-            keys = (pop.lottery[applicants], -pop.education[applicants], district)
-            return applicants[np.lexsort(keys)]
-        # district + lottery in [0, 1) orders by district, then by lottery, in one sort
-        return applicants[np.argsort(district + pop.lottery[applicants].astype(np.float64))]
+            return first_come(pop, applicants, district, 3 - pop.education[applicants])
+        return first_come(pop, applicants, district)
 
     def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         return pop.district[applicants].astype(np.int64)
