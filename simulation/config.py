@@ -463,7 +463,7 @@ class LandParams:
     )
     rural_exit_ha: tuple[float, ...] = param(
         (),
-        "land freed per year by voluntary rural homestead exit (城乡建设用地增减挂钩)",
+        "rural construction land freed and converted per year (城乡建设用地增减挂钩, plan §7)",
         unit="ha/year",
         per_district=True,
         fill=5,

@@ -1,12 +1,17 @@
-"""The people-land linkage rule (人地挂钩, plan §7) and the limits of land supply (§7, §9).
+"""The people-land linkage rule (人地挂钩, plan §7) and the limits of land supply (§7).
 
 国土资发〔2016〕123号: new urban construction land for a district is tied to the people who
 settled there, at a standard set by the district's existing urban construction land per urban
 resident (<= 100 m2 -> 100 m2 per settled person; 100-150 -> 80; > 150 -> 50), adjustable by the
 province within ±10 %, and nothing for the central districts of a super-large city. What is
 granted is limited by the annual new-land plan quota and the planned construction-land ceiling,
-supplemented by land freed through voluntary rural exit (城乡建设用地增减挂钩, §7, §9) and by
-urban renewal of existing land (§7 城市更新), which serves settlers without adding new land.
+supplemented by rural construction land freed and converted under 城乡建设用地增减挂钩 and rural
+land consolidation (§7), and by urban renewal of existing land (§7 城市更新), which serves
+settlers without adding new land. (§9's voluntary paid exit of settlers' own rural rights is
+confined to their home collective for now and frees no urban land, so it is not a source.)
+
+Timing: the land for a year's settlers is granted at that year's end, within that year's plan
+quota, and raises the stock that sets the next year's standard.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "land_entitlement_ha": ("ha", "settled_total x standard"),
     "linked_land_ha": ("ha", "land granted after the supply limits"),
     "linked_plan_quota_ha": ("ha", "granted from the annual new-land plan quota"),
-    "linked_rural_exit_ha": ("ha", "granted from land freed by voluntary rural exit"),
+    "linked_rural_exit_ha": ("ha", "granted from rural land converted (城乡建设用地增减挂钩)"),
     "linked_renewal_ha": ("ha", "granted from urban renewal of existing land"),
     "land_shortfall_ha": ("ha", "entitlement not granted"),
     "land_binding_limit": (
