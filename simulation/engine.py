@@ -111,13 +111,13 @@ class Model:
         f = self.s.flows
         leaving = population.depart(self.pop, now)
         tally.departures += self._persons_by_district(leaving)
-        persons = f.arrivals_per_year * (1 + f.arrivals_growth) ** k / f.steps_per_year
-        wanted = (
-            persons * self.arrival_weights / (self.ppa * (1 + self.s.population.mean_dependents))
+        count, self.arrival_carry = population.arrival_heads(
+            f,
+            k,
+            self.arrival_weights,
+            self.ppa * (1 + self.s.population.mean_dependents),
+            self.arrival_carry,
         )
-        wanted += self.arrival_carry
-        count = np.floor(wanted).astype(np.int64)
-        self.arrival_carry = wanted - count
         district = np.repeat(np.arange(self.n), count)
         cohort = population.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
         columns = population.draw_heads(
@@ -144,9 +144,7 @@ class Model:
             self.pop.queued_at[applicants] = np.minimum(queued, np.float32(now))
         return applicants
 
-    def admit(
-        self, channel: Channel, applicants: np.ndarray, year: int, window: int, tally: Tally
-    ) -> None:
+    def admit(self, channel: Channel, applicants: np.ndarray, tally: Tally) -> None:
         """Decide the applications of one window and register those admitted."""
         applicants = applicants[self.pop.status[applicants] == ACTIVE]
         applicants = applicants[channel.approve(self.pop, applicants)]
@@ -190,8 +188,9 @@ class Model:
     def close_year(self, year: int, k: int, tally: Tally, start: Record) -> Record:
         """Natural change, ageing, the audit, the land grant and the year's record."""
         s = self.s
-        natural = np.rint(self.hukou * s.flows.hukou_natural_growth)
-        urban_natural = np.rint(natural * _safe_ratio(self.urban_hukou, self.hukou))
+        natural, urban_natural = population.natural_change(
+            self.hukou, self.urban_hukou, s.flows.hukou_natural_growth
+        )
         self.hukou += natural
         self.urban_hukou += urban_natural
         waiting = self.heads((self.pop.status == ACTIVE) & self.pop.applied)
@@ -344,8 +343,8 @@ def _year(
 ) -> Generator[Any, Any, None]:
     procs = [env.process(_flows(env, model, year, k, tally))]
     for channel in model.channels:
-        for w, opening in enumerate(channel.schedule.windows):
-            procs.append(env.process(_window(env, model, channel, year, w, opening, tally)))
+        for opening in channel.schedule.windows:
+            procs.append(env.process(_window(env, model, channel, opening, tally)))
     yield env.all_of(procs)
     yield env.timeout(k + 1 - env.now)
 
@@ -360,20 +359,15 @@ def _flows(
 
 
 def _window(
-    env: simpy.Environment,
-    model: Model,
-    channel: Channel,
-    year: int,
-    window: int,
-    opening: float,
-    tally: Tally,
+    env: simpy.Environment, model: Model, channel: Channel, opening: float, tally: Tally
 ) -> Generator[Any, Any, None]:
+    """One application window: release quota and take applications, decide after processing."""
     yield env.timeout(opening)
     if channel.name in model.books:
         model.books[channel.name].release()
     applicants = model.apply(channel, env.now)
     yield env.timeout(channel.schedule.processing_years)
-    model.admit(channel, applicants, year, window, tally)
+    model.admit(channel, applicants, tally)
 
 
 def _calendar(env: simpy.Environment, model: Model, out: list[Record]) -> Generator[Any, Any, None]:

@@ -292,6 +292,29 @@ def synthesize(
     return Population(columns)
 
 
+def arrival_heads(
+    flows: FlowParams, k: int, weights: np.ndarray, persons_per_head: float, carry: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Heads arriving per district in one flow step of year `k` after the base year.
+
+    Arrivals are deterministic: fractions of a head carry to the next step, so the number of
+    people arriving never depends on the seed or on policy.
+    """
+    persons = flows.arrivals_per_year * (1 + flows.arrivals_growth) ** k / flows.steps_per_year
+    wanted = persons * weights / persons_per_head + carry
+    count = np.floor(wanted).astype(np.int64)
+    return count, wanted - count
+
+
+def natural_change(
+    hukou: np.ndarray, urban_hukou: np.ndarray, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Births less deaths of the registered population, in all and in urban areas."""
+    natural = np.rint(hukou * rate)
+    share = np.divide(urban_hukou, hukou, out=np.zeros_like(hukou), where=hukou > 0)
+    return natural, np.rint(natural * share)
+
+
 def depart(pop: Population, now: float) -> np.ndarray:
     """Mark active heads whose time to leave has come as departed; returns their indices."""
     leaving = np.flatnonzero((pop.leave_at <= now) & (pop.status == ACTIVE))
