@@ -145,3 +145,35 @@ def test_build_check_detects_stale_files(tmp_path: Path) -> None:
     (copy / TABLE.name).write_text("district\n", encoding="utf-8")
     result = subprocess.run([sys.executable, script, "--check"], capture_output=True, check=False)
     assert result.returncode == 1
+
+
+def test_urban_figures_add_up_to_the_city_totals_used(
+    table: list[dict[str, str]], provenance: list[dict[str, str]]
+) -> None:
+    """Urban registered residents sum to the city's; the urban share weighted by residents is
+    the city rate recorded in the ALL provenance row (the 'city total used')."""
+    assert sum(int(row["urban_hukou_population"]) for row in table) == 7_161_676
+    weighted = sum(
+        float(row["urban_resident_share"]) * int(row["resident_population"]) for row in table
+    ) / sum(int(row["resident_population"]) for row in table)
+    city = next(
+        r for r in provenance if r["district"] == "ALL" and r["field"] == "urban_resident_share"
+    )
+    assert f"{weighted:.4f}" in city["note"]
+
+
+def test_the_model_starts_from_the_table(table: list[dict[str, str]]) -> None:
+    """The simulation's base year reproduces the table's city totals."""
+    import simulation
+
+    scenario = simulation.load_scenario(
+        TABLE.parent / "plan_2017.toml", {"persons_per_agent": 5, "horizon": 2018}
+    )
+    results = simulation.run(scenario)
+    base = scenario.base_year
+    assert results.table.value_at("hukou_population", base) == CITY_HUKOU_2017
+    # each district's non-registered stock is matched to within one agent (5 persons)
+    assert abs(results.table.value_at("resident_population", base) - CITY_RESIDENT_2017) <= 11 * 5
+    urban = sum(float(r["urban_resident_share"]) * int(r["resident_population"]) for r in table)
+    modelled = results.table.value_at("urban_resident_population", base)
+    assert abs(modelled - urban) <= 11 * 5 * 10  # within one agent's household per district
