@@ -5,26 +5,62 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from simulation import config
 from simulation.config import ASSUMED, Scenario
 
 SECTIONS = ("population", "flows", "reforms", "channels", "land", "fiscal", "targets")
 QUOTA_FIELDS = ("unused_quota", "quota_growth", "quota_counts_dependents")
 # Units carried by a name alone, for parameters and district columns declared without one.
+SECTION_DEFAULTS: dict[str, Any] = {
+    "population": config.PopulationParams(),
+    "flows": config.FlowParams(),
+    "reforms": config.Reforms(),
+    "channels": config.Channels(),
+    "land": config.LandParams(),
+    "fiscal": config.FiscalParams(),
+}  # targets have no defaults: every goal is required
 UNIT_SUFFIXES = {"_yuan": "yuan", "_ha": "ha", "_km2": "km2", "_m2": "m2", "_pp": "pp"}
 
 
-def _leaves(obj: Any, prefix: str) -> list[tuple[str, Any, dict[str, Any]]]:
+NO_DEFAULT = object()
+Leaf = tuple[str, Any, Any, dict[str, Any]]
+
+
+def _leaves(obj: Any, default: Any, prefix: str) -> list[Leaf]:
+    """(key path, value, default value, metadata) of every parameter under `obj`.
+
+    `default` is the matching default object (a section's, or a channel's own schedule), or
+    None where there is none (a table whose values are all required).
+    """
     if obj is None:  # an optional section the scenario leaves out
         return []
-    out = []
+    out: list[Leaf] = []
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
+        base = getattr(default, f.name) if default is not None else NO_DEFAULT
         path = f"{prefix}.{f.name}"
         if dataclasses.is_dataclass(value) and f.name != "tiers":
-            out.extend(_leaves(value, path))
+            out.extend(_leaves(value, None if base is NO_DEFAULT else base, path))
         else:
-            out.append((path, value, dict(f.metadata)))
+            out.append((path, value, base, dict(f.metadata)))
     return out
+
+
+def _default_of(s: Scenario, base: Any, meta: dict[str, Any]) -> Any:
+    if meta.get("per_district") and meta.get("fill") is not None:
+        return tuple(float(meta["fill"]) for _ in s.districts.names)
+    return base
+
+
+def _source(s: Scenario, path: str, value: Any, base: Any, meta: dict[str, Any]) -> str:
+    """The scenario's note if any; the declared source while the value is the declared
+    default; otherwise the value is the scenario's own and, uncited, an assumption."""
+    notes = dict(s.provenance)
+    if path in notes:
+        return notes[path]
+    if base is not NO_DEFAULT and value == _default_of(s, base, meta):
+        return str(meta.get("source", ASSUMED))
+    return ASSUMED
 
 
 def _unit(name: str, declared: str) -> str:
@@ -42,11 +78,11 @@ def _by_district(s: Scenario, value: Any, meta: dict[str, Any]) -> Any:
 
 def parameter_sources(s: Scenario) -> list[dict[str, Any]]:
     """Every parameter with its value, meaning and source; the scenario's own notes win."""
-    notes = dict(s.provenance)
     rows = []
     for section in SECTIONS:
-        for path, value, meta in _leaves(getattr(s, section), section):
-            source = notes.get(path, meta.get("source", ASSUMED))
+        defaults = SECTION_DEFAULTS.get(section)
+        for path, value, base, meta in _leaves(getattr(s, section), defaults, section):
+            source = _source(s, path, value, base, meta)
             rows.append(
                 {
                     "key": path,

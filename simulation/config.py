@@ -120,7 +120,9 @@ class PopulationParams:
     mean_dependents: float = param(
         0.4, "spouse and minor children living with a head, mean", unit="persons", lo=0, hi=10
     )
-    age_band_edges: tuple[int, ...] = param((16, 25, 35, 45, 60), "age band edges", unit="years")
+    age_band_edges: tuple[int, ...] = param(
+        (16, 25, 35, 45, 60), "age band edges", unit="years", lo=0, hi=120
+    )
     age_band_shares: tuple[float, ...] = param(
         (0.25, 0.40, 0.22, 0.13), "share of heads in each age band", unit="share"
     )
@@ -195,6 +197,7 @@ class FlowParams:
         "non-registered persons arriving per year, dependents included (a city sets its own)",
         unit="persons/year",
         lo=0,
+        hi=1e9,
     )
     arrivals_growth: float = param(0.0, "annual growth of arrivals", unit="share/year", lo=-1)
     arrival_weights: tuple[float, ...] = param(
@@ -206,7 +209,9 @@ class FlowParams:
     departure_rate: float = param(
         0.08, "share of non-registered heads leaving per year", unit="share/year", lo=0, hi=1
     )
-    return_age: int = param(60, "heads reaching this age leave the city", unit="years", lo=17)
+    return_age: int = param(
+        60, "heads reaching this age leave the city", unit="years", lo=17, hi=200
+    )
     hukou_natural_growth: float = param(
         0.008, "natural growth of the registered population", unit="share/year", lo=-0.1, hi=0.1
     )

@@ -13,6 +13,8 @@ FLOAT_COLUMNS = ("urban_resident_share", "land_area_km2", "urban_construction_la
 REQUIRED = ("district", *INT_COLUMNS, *FLOAT_COLUMNS)
 PROVENANCE_COLUMNS = ("district", "field", "provenance", "note")
 PROVENANCE_FLAGS = ("sourced", "derived", "assumed")
+RESERVED_NAMES = ("ALL", "default")  # the city-total rows; the fallback key of district tables
+MAX_VALUE = 1e10  # above any city's people or hectares: a typo, not data
 
 
 def read_rows(path: Path, key: str, required: tuple[str, ...]) -> list[dict[str, str]]:
@@ -38,19 +40,34 @@ def _number(path: Path, row: int, column: str, text: str, kind: type) -> float:
     except (TypeError, ValueError):  # TypeError: the row is short and the cell is None
         expected = "an integer" if kind is int else "a number"
         raise ScenarioError(path, f"row {row}.{column}", expected, text) from None
-    if value < 0 or value != value:
-        raise ScenarioError(path, f"row {row}.{column}", "a non-negative number", text)
+    if not 0 <= value <= MAX_VALUE:
+        raise ScenarioError(
+            path, f"row {row}.{column}", f"a finite number in [0, {MAX_VALUE:.0e}]", text
+        )
     return float(value)
 
 
 def _district(path: Path, row: int, raw: dict[str, str]) -> District:
-    name = raw["district"].strip()
-    if not name:
-        raise ScenarioError(path, f"row {row}.district", "a district name", raw["district"])
+    name = (raw["district"] or "").strip()
+    if not name or name in RESERVED_NAMES:
+        raise ScenarioError(
+            path, f"row {row}.district", f"a district name other than {RESERVED_NAMES}", name
+        )
     ints = {c: int(_number(path, row, c, raw[c], int)) for c in INT_COLUMNS}
     floats = {c: _number(path, row, c, raw[c], float) for c in FLOAT_COLUMNS}
     district = District(name=name, **ints, **floats)  # type: ignore[arg-type]
     _check_district(path, row, district)
+    given = (raw.get("non_hukou_population") or "").strip()
+    if (
+        given
+        and _number(path, row, "non_hukou_population", given, int) != district.non_hukou_population
+    ):
+        raise ScenarioError(
+            path,
+            f"row {row}.non_hukou_population",
+            f"resident_population - hukou_population ({district.non_hukou_population})",
+            given,
+        )
     return district
 
 

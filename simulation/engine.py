@@ -363,6 +363,9 @@ def _window(
 ) -> Generator[Any, Any, None]:
     """One application window: release quota and take applications, decide after processing."""
     yield env.timeout(opening)
+    # At a moment shared with a flow step, let arrivals and departures happen first: this
+    # zero delay is scheduled after the flow step's event, which was scheduled earlier.
+    yield env.timeout(0)
     if channel.name in model.books:
         model.books[channel.name].release()
     applicants = model.apply(channel, env.now)

@@ -56,6 +56,7 @@ ATTRIBUTES: dict[str, type] = {
     # Times (years since the base year-end) drawn once at creation, so that two scenarios with
     # the same seed send the same people away, and give them permits and insurance, at the
     # same moments whatever else the policies do (common random numbers).
+    "arrived_at": np.float32,
     "leave_at": np.float32,
     "permit_at": np.float32,
     "insured_at": np.float32,
@@ -74,10 +75,10 @@ class Population:
         self.columns = {name: _grow(columns[name], capacity) for name in ATTRIBUTES}
 
     def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self.columns[name][: self.n]
-        except KeyError:
-            raise AttributeError(name) from None
+        columns = self.__dict__.get("columns")  # absent while unpickling or copying
+        if columns is None or name not in columns:
+            raise AttributeError(name)
+        return columns[name][: self.n]
 
     def __setattr__(self, name: str, value: object) -> None:
         # `pop.age += 1` updates the column in place and then assigns the result back; write it
@@ -218,6 +219,7 @@ def draw_heads(
         "id": np.arange(c.first_id, c.first_id + n, dtype=np.int64),
         "lottery": draw("lottery").random(n, dtype=np.float32),
         "approval": draw("approval").random(n, dtype=np.float32),
+        "arrived_at": np.full(n, c.now, dtype=np.float32),
         "leave_at": _waits(draw("leave"), flows.departure_rate, c.now, n),
         "permit_at": _waits(draw("permit_uptake"), flows.permit_uptake, c.now, n),
         "insured_at": _waits(draw("insurance_uptake"), flows.insurance_uptake, c.now, n),
@@ -298,7 +300,7 @@ def arrival_heads(
     """Heads arriving per district in one flow step of year `k` after the base year.
 
     Arrivals are deterministic: fractions of a head carry to the next step, so the number of
-    people arriving never depends on the seed or on policy.
+    heads arriving never depends on the seed or on policy (their dependents are drawn).
     """
     persons = flows.arrivals_per_year * (1 + flows.arrivals_growth) ** k / flows.steps_per_year
     wanted = persons * weights / persons_per_head + carry
@@ -326,8 +328,9 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     """Year end: age heads by one year (dropping settled and departed rows now and then).
 
     Tenure grows for permit holders and the insured, others take up a permit or insurance when
-    their time has come, this year's graduates lose the graduate route and waiting applicants
-    reapply next year. Returns the indices of heads leaving the city at the return age.
+    their time has come, graduates who arrived a year ago or more lose the graduate route and
+    waiting applicants reapply next year. Returns the indices of heads leaving the city at the
+    return age.
     """
     pop.compact(slack=COMPACT_SLACK)
     pop.age += 1
@@ -336,7 +339,7 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     pop.permit_years[~holders & (pop.permit_at <= now)] = 1
     pop.insurance_years += pop.insured
     pop.insured |= pop.insured_at <= now
-    pop.graduate[:] = False  # the graduate route is for the year of arrival
+    pop.graduate &= now - pop.arrived_at < 1  # the graduate route lasts a year from arrival
     pop.applied[:] = False
     leaving = np.flatnonzero((pop.age >= return_age) & (pop.status == ACTIVE))
     pop.status[leaving] = DEPARTED

@@ -286,6 +286,10 @@ def _assumptions(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
 def render(table: LongTable, manifest: dict[str, Any]) -> str:
     """The report as Markdown."""
     s = manifest["scenario"]
@@ -296,7 +300,7 @@ def render(table: LongTable, manifest: dict[str, Any]) -> str:
         "",
         f"Seed {manifest['seed']}, {s['persons_per_agent']} person(s) per agent, "
         f"{len(table.districts) - 1} districts. {_fmt(settled)} persons settled in "
-        f"{years[0] + 1}-{years[-1]}, dependents included; "
+        f"{_span(years[0] + 1, years[-1])}, dependents included; "
         f"{_fmt(_total(table, 'linked_land_ha'), 1)} ha of land linked to them "
         f"(entitlement {_fmt(_total(table, 'land_entitlement_ha'), 1)} ha).",
         "",

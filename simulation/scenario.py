@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import itertools
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,8 +36,15 @@ SECTIONS: dict[str, type] = {
     "fiscal": cfg.FiscalParams,
     "targets": cfg.Targets,
 }
+TOP_LEVEL_BOUNDS = {
+    "base_year": (1900, 2200),
+    "horizon": (1900, 2200),
+    "seed": (0, 2**63 - 1),
+    "persons_per_agent": (1, 1_000_000),
+}
 REQUIRED = ("base_year", "horizon", "districts")
 OPTIONAL_SECTIONS = ("targets",)  # absent means none
+SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 KIND_NAMES = {int: "an integer", str: "a string"}
 
 Raw = dict[str, Any]
@@ -115,6 +123,8 @@ def _load_chain(
     if not (path.parent / parent).is_file():
         raise ScenarioError(path, "extends", "a path to an existing scenario file", parent)
     base_raw, base_files = _load_chain(path.parent / parent, origins, (*seen, path))
+    if "districts" in raw and "district_provenance" not in raw:
+        base_raw.pop("district_provenance", None)  # a new table brings its own provenance
     _record_origins(raw, str(path), origins)
     return _merge(base_raw, raw), base_files + files
 
@@ -136,9 +146,16 @@ def _apply_overrides(raw: Raw, overrides: Mapping[str, Any], origins: dict[str, 
     out = copy.deepcopy(raw)
     for dotted, value in overrides.items():
         parts = dotted.split(".")
+        if parts[0] == "extends":
+            raise ScenarioError(
+                "--set", dotted, "a value of the scenario (extends is read from files)", value
+            )
         node = out
         for i, part in enumerate(parts[:-1]):
             if part not in node:
+                origins[".".join(parts[: i + 1])] = "--set"
+            if isinstance(node.get(part), (int, float)) and not isinstance(node[part], bool):
+                node[part] = {"default": node[part]}  # one number for all districts
                 origins[".".join(parts[: i + 1])] = "--set"
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
@@ -183,7 +200,7 @@ def _scalar(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Cont
         _check_bounds(value, key, meta, ctx)
         return kind(value)
     if dataclasses.is_dataclass(kind):
-        return _build(kind, value, key, ctx)
+        return _build(kind, value, key, ctx, meta.get("base"))
     raise TypeError(f"unsupported parameter type {kind!r} at {key}")  # a bug in config.py
 
 
@@ -239,7 +256,15 @@ def _filled(default: Any, ctx: _Context) -> Any:
     return dataclasses.replace(default, **changes)
 
 
-def _build(cls: Any, raw: Any, key: str, ctx: _Context) -> Any:
+def _filled_value(f: dataclasses.Field[Any], value: Any, ctx: _Context) -> Any:
+    if f.metadata.get("per_district"):
+        return _fill(f.metadata, ctx)
+    return _filled(value, ctx) if dataclasses.is_dataclass(value) else value
+
+
+def _build(cls: Any, raw: Any, key: str, ctx: _Context, base: Any = None) -> Any:
+    """Build a dataclass from a table; what the table leaves out comes from `base` if given
+    (the enclosing field's own default, e.g. a channel's schedule), else the class defaults."""
     if not isinstance(raw, dict):
         raise ctx.error(key, "a table", raw)
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -251,7 +276,15 @@ def _build(cls: Any, raw: Any, key: str, ctx: _Context) -> Any:
     for name, f in fields.items():
         path = f"{key}.{name}"
         if name in raw:
-            kwargs[name] = _value(hints[name], raw[name], path, f.metadata, ctx)
+            meta = dict(f.metadata)
+            if (
+                dataclasses.is_dataclass(hints[name])
+                and f.default_factory is not dataclasses.MISSING
+            ):
+                meta["base"] = f.default_factory()
+            kwargs[name] = _value(hints[name], raw[name], path, meta, ctx)
+        elif base is not None:
+            kwargs[name] = _filled_value(f, getattr(base, name), ctx)
         elif f.metadata.get("per_district"):
             kwargs[name] = _fill(f.metadata, ctx)
         elif dataclasses.is_dataclass(hints[name]):
@@ -267,8 +300,8 @@ def _top(raw: Raw, key: str, ctx: _Context, default: Any = None) -> Any:
         if default is None:
             raise ctx.error(key, f"{KIND_NAMES[kind]} (required)", "nothing")
         return default
-    lo = 1 if key == "persons_per_agent" else 0 if kind is int else None
-    return _scalar(kind, raw[key], key, {"lo": lo}, ctx)
+    lo, hi = TOP_LEVEL_BOUNDS.get(key, (None, None))
+    return _scalar(kind, raw[key], key, {"lo": lo, "hi": hi}, ctx)
 
 
 def _provenance(raw: Any, ctx: _Context) -> tuple[tuple[str, str], ...]:
@@ -315,6 +348,14 @@ def _check_increasing(values: tuple[float, ...], key: str, ctx: _Context) -> Non
 
 
 def _validate(s: cfg.Scenario, ctx: _Context) -> None:
+    if not SAFE_NAME.fullmatch(s.name) or s.name in (".", ".."):
+        raise ctx.error(
+            "name", "letters, digits, '_', '-' or '.' (it names a results folder)", s.name
+        )
+    if s.flows.arrival_weights and sum(s.flows.arrival_weights) <= 0:
+        raise ctx.error(
+            "flows.arrival_weights", "weights with a positive sum", s.flows.arrival_weights
+        )
     if s.horizon <= s.base_year:
         raise ctx.error("horizon", f"a year after base_year ({s.base_year})", s.horizon)
     p = s.population

@@ -227,3 +227,18 @@ def test_binding_quotas_admit_the_same_number_at_any_persons_per_agent(scenario,
     np.testing.assert_array_equal(
         series(coarse, "settled_talent", "Edge"), series(table, "settled_talent", "Edge")
     )
+
+
+def test_a_window_at_the_moment_of_a_flow_step_sees_that_steps_arrivals(scenario):
+    """Events at one moment: arrivals and departures first, then applications."""
+
+    def policy_settled(windows):
+        schedule = dataclasses.replace(scenario.channels.policy.schedule, windows=windows)
+        policy = dataclasses.replace(scenario.channels.policy, schedule=schedule)
+        channels = dataclasses.replace(scenario.channels, policy=policy)
+        run = simulation.run(dataclasses.replace(scenario, channels=channels))
+        return series(run.table, "settled_policy").sum()
+
+    at_steps = policy_settled((0.125, 0.375, 0.625, 0.875))
+    just_after = policy_settled((0.126, 0.376, 0.626, 0.876))
+    assert at_steps == pytest.approx(just_after, rel=0.03)

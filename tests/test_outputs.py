@@ -334,3 +334,21 @@ def test_run_accepts_a_path_and_a_seed(results):
     other = simulation.run(TINY, seed=7)
     assert other.manifest["seed"] == 7
     assert not np.array_equal(other.table.value, results.table.value)
+
+
+def test_a_sourced_parameter_changed_by_the_scenario_becomes_an_assumption():
+    from simulation.assumptions import assumed_inputs
+
+    scenario = simulation.load_scenario(
+        TINY,
+        {
+            "channels.points.max_age": 30,
+            "land.tiers": [{"upper_m2": float("inf"), "standard_m2": 60.0}],
+        },
+    )
+    keys = {row["key"] for row in assumed_inputs(scenario)}
+    assert "channels.points.max_age" in keys
+    assert "land.tiers" in keys  # invented tiers are not 国土资发〔2016〕123号
+    assert "channels.points.min_points" not in keys  # unchanged: still 穗府规〔2016〕6号
+    unchanged = {row["key"] for row in assumed_inputs(simulation.load_scenario(TINY))}
+    assert "channels.points.max_age" not in unchanged

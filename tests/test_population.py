@@ -108,3 +108,21 @@ def test_census_counts_dependents_and_urban_residents():
     assert c["non_hukou"].tolist() == [40.0, 20.0]
     assert c["urban_non_hukou"].tolist() == [30.0, 20.0]
     assert c["permit_heads"].tolist() == [10.0, 0.0]
+
+
+def test_a_population_survives_pickling_for_worker_processes():
+    import pickle
+
+    pop = make_population(5, age=[20, 21, 22, 23, 24])
+    copy = pickle.loads(pickle.dumps(pop))
+    assert copy.age.tolist() == [20, 21, 22, 23, 24]
+    copy.age += 1
+    assert pop.age[0] == 20
+
+
+def test_the_graduate_route_lasts_a_year_from_arrival():
+    pop = make_population(2, graduate=True, arrived_at=[0.2, 0.9])
+    population.age_one_year(pop, 1.0, return_age=60)
+    assert pop.graduate.tolist() == [True, True]
+    population.age_one_year(pop, 2.0, return_age=60)
+    assert pop.graduate.tolist() == [False, False]

@@ -530,7 +530,69 @@ def test_override_below_a_number_names_set():
     error = error_of(TINY / "tiny.toml", overrides={"channels.points.quota.x": 1})
     assert error.file == "--set"
     assert error.key == "channels.points.quota"
-    assert error.expected == "a table"
+    assert error.expected == "a finite number"
+
+
+def test_override_of_one_district_keeps_the_others():
+    scenario = load_scenario(TINY / "tiny.toml", overrides={"land.renewal_ha.Edge": 2})
+    assert scenario.land.renewal_ha == (0.5, 2.0)
+
+
+def test_extends_cannot_be_overridden():
+    error = error_of(TINY / "tiny.toml", overrides={"extends": "other.toml"})
+    assert (error.file, error.key) == ("--set", "extends")
+
+
+def test_a_partial_schedule_keeps_the_channels_own_defaults():
+    overrides = {"channels.talent.schedule.unused_quota": "carry_over"}
+    schedule = load_scenario(TINY / "tiny.toml", overrides=overrides).channels.talent.schedule
+    assert schedule.unused_quota == "carry_over"
+    assert schedule.windows == (0.1, 0.35, 0.6, 0.85)
+    assert schedule.processing_years == 0.1
+
+
+@pytest.mark.parametrize("name", ["ALL", "default"])
+def test_reserved_district_names_are_refused(folder, name):
+    edit_csv(folder, "Core,20000", f"{name},20000")
+    error = error_in(folder, MINIMAL)
+    assert error.key == "row 2.district"
+    assert error.got == name
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "1e11"])
+def test_district_values_must_be_finite_and_plausible(folder, value):
+    edit_csv(folder, "200.0,231.0", f"200.0,{value}")
+    error = error_in(folder, MINIMAL + LAND)
+    assert error.key == "row 3.urban_construction_land_ha"
+
+
+def test_a_given_non_registered_column_must_match(folder):
+    csv = folder / "districts.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",non_hukou_population"
+    lines[1] += ",8000"
+    lines[2] += ",14001"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = error_in(folder, MINIMAL + LAND)
+    assert error.key == "row 3.non_hukou_population"
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "", ".."])
+def test_scenario_names_must_be_safe_folder_names(folder, name):
+    error = error_in(folder, f'name = "{name}"\n' + MINIMAL + LAND)
+    assert error.key == "name"
+
+
+def test_a_child_with_its_own_districts_does_not_inherit_the_parents_provenance(folder):
+    write(folder, 'extends = "tiny.toml"\ndistricts = "districts.csv"\n', "child2.toml")
+    (folder / "districts_provenance.csv").unlink()
+    scenario = load_scenario(folder / "child2.toml")
+    assert scenario.districts.provenance == ()
+
+
+def test_arrival_weights_must_have_a_positive_sum(folder):
+    error = error_in(folder, MINIMAL + LAND + "[flows]\narrival_weights = 0\n")
+    assert error.key == "flows.arrival_weights"
 
 
 # --- properties -------------------------------------------------------------------------------
