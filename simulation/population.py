@@ -170,7 +170,8 @@ def _waits(rng: np.random.Generator, annual_rate: float, now: float, n: int) -> 
     if annual_rate >= 1:
         return np.full(n, now, dtype=np.float32)
     hazard = -np.log1p(-annual_rate)
-    return (now + rng.exponential(1 / hazard, n)).astype(np.float32)
+    with np.errstate(over="ignore", divide="ignore"):  # a vanishing rate: effectively never
+        return (now + rng.standard_exponential(n) / hazard).astype(np.float32)
 
 
 def draw_heads(
