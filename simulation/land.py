@@ -26,12 +26,6 @@ M2_PER_HA = 10_000.0
 
 # Which limit stopped a district from receiving its full entitlement.
 LIMIT_NONE, LIMIT_SUPPLY, LIMIT_CEILING, LIMIT_CENTRAL = 0, 1, 2, 3
-LIMIT_NAMES = {
-    LIMIT_NONE: "none (entitlement met)",
-    LIMIT_SUPPLY: "annual supply (plan quota, rural exit and renewal used up)",
-    LIMIT_CEILING: "planned construction-land ceiling",
-    LIMIT_CENTRAL: "central district (no new land for settlement)",
-}
 
 
 def per_capita_m2(urban_land_ha: np.ndarray, urban_residents: np.ndarray) -> np.ndarray:

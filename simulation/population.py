@@ -113,10 +113,6 @@ class Population:
             column[: len(keep)] = column[keep]
         self.n = len(keep)
 
-    def persons(self, mask: np.ndarray, ppa: int) -> np.ndarray:
-        """Persons (heads and dependents) behind the selected heads."""
-        return ppa * (1 + self.dependents[mask].astype(np.int64))
-
 
 def _grow(values: np.ndarray, capacity: int) -> np.ndarray:
     out = np.zeros(capacity, dtype=values.dtype)

@@ -57,25 +57,6 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "target_gap_narrowing_met": ("flag", "gap narrowed by at least the target since baseline"),
 }
 
-STOCKS = (
-    "resident_population",
-    "hukou_population",
-    "non_hukou_population",
-    "urban_resident_population",
-    "urban_hukou_population",
-    "residence_permit_holders",
-    "urban_construction_land_ha",
-    "land_ceiling_ha",
-    "construction_land_per_capita_m2",
-    "planning_band_status",
-    "hukou_urbanization_rate",
-    "resident_urbanization_rate",
-    "urbanization_gap_pp",
-    "gap_narrowing_since_baseline_pp",
-    "target_hukou_population_met",
-    "target_hukou_urbanization_met",
-    "target_gap_narrowing_met",
-)
 
 SETTLED_BY_CHANNEL = {
     "talent": "settled_talent",
