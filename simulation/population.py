@@ -71,7 +71,8 @@ class Population:
 
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
         self.n = len(columns["district"])
-        capacity = max(16, int(self.n * 1.25))
+        # np.zeros pages in lazily, so generous room costs little and spares regrowth copies
+        capacity = max(16, 2 * self.n)
         self.columns = {name: _grow(columns[name], capacity) for name in ATTRIBUTES}
 
     def __getattr__(self, name: str) -> np.ndarray:
