@@ -45,12 +45,12 @@ class Tally:
         self.dependents = np.zeros(self.n)
 
     @property
-    def heads(self) -> np.ndarray:
+    def main_applicants(self) -> np.ndarray:
         return np.sum(list(self.settled.values()), axis=0)
 
     @property
     def total(self) -> np.ndarray:
-        return self.heads + self.dependents
+        return self.main_applicants + self.dependents
 
 
 class Model:
@@ -314,7 +314,7 @@ class Model:
                 f"linked_{use}_ha": city(value)
                 for use, value in land.uses(grant.linked_ha, tally.total, self.s.land).items()
             },
-            **indicators.fiscal(tally.total, tally.heads, tally.dependents, self.s.fiscal),
+            **indicators.fiscal(tally.total, tally.main_applicants, tally.dependents, self.s.fiscal),
         }
         return {**self.stocks(year, census), **flows}
 

@@ -246,20 +246,23 @@ def _fill(meta: Mapping[str, Any], ctx: _Context) -> tuple[float, ...]:
 
 def _filled(default: Any, ctx: _Context) -> Any:
     """A default dataclass value (a table the scenario does not name) with its fills applied."""
-    changes = {}
-    for f in dataclasses.fields(default):
-        value = getattr(default, f.name)
-        if f.metadata.get("per_district"):
-            changes[f.name] = _fill(f.metadata, ctx)
-        elif dataclasses.is_dataclass(value):
-            changes[f.name] = _filled(value, ctx)
+    changes = {
+        f.name: _filled_value(f, getattr(default, f.name), ctx) for f in dataclasses.fields(default)
+    }
     return dataclasses.replace(default, **changes)
 
 
 def _filled_value(f: dataclasses.Field[Any], value: Any, ctx: _Context) -> Any:
+    """A default value ready to use: per-district fills resolved, nested tables filled."""
     if f.metadata.get("per_district"):
         return _fill(f.metadata, ctx)
     return _filled(value, ctx) if dataclasses.is_dataclass(value) else value
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
 
 
 def _build(cls: Any, raw: Any, key: str, ctx: _Context, base: Any = None) -> Any:
@@ -277,20 +280,14 @@ def _build(cls: Any, raw: Any, key: str, ctx: _Context, base: Any = None) -> Any
         path = f"{key}.{name}"
         if name in raw:
             meta = dict(f.metadata)
-            if (
-                dataclasses.is_dataclass(hints[name])
-                and f.default_factory is not dataclasses.MISSING
-            ):
-                meta["base"] = f.default_factory()
+            if dataclasses.is_dataclass(hints[name]):
+                meta["base"] = _default(f)
             kwargs[name] = _value(hints[name], raw[name], path, meta, ctx)
-        elif base is not None:
-            kwargs[name] = _filled_value(f, getattr(base, name), ctx)
-        elif f.metadata.get("per_district"):
-            kwargs[name] = _fill(f.metadata, ctx)
-        elif dataclasses.is_dataclass(hints[name]):
-            kwargs[name] = _filled(f.default_factory(), ctx)  # type: ignore[operator]
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ctx.error(path, "a value (required in this table)", "nothing")
+        else:
+            default = getattr(base, name) if base is not None else _default(f)
+            if default is dataclasses.MISSING:
+                raise ctx.error(path, "a value (required in this table)", "nothing")
+            kwargs[name] = _filled_value(f, default, ctx)
     return cls(**kwargs)
 
 
