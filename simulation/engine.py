@@ -314,7 +314,9 @@ class Model:
                 f"linked_{use}_ha": city(value)
                 for use, value in land.uses(grant.linked_ha, tally.total, self.s.land).items()
             },
-            **indicators.fiscal(tally.total, tally.main_applicants, tally.dependents, self.s.fiscal),
+            **indicators.fiscal(
+                tally.total, tally.main_applicants, tally.dependents, self.s.fiscal
+            ),
         }
         return {**self.stocks(year, census), **flows}
 
