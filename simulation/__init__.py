@@ -11,7 +11,7 @@ from __future__ import annotations
 from simulation.api import Results, run
 from simulation.config import Scenario
 from simulation.errors import AccountError, PeoplelandError, ScenarioError
-from simulation.results import LongTable
+from simulation.results import LongTable, Summary, summarize
 from simulation.scenario import load_scenario
 
 __all__ = [
@@ -21,6 +21,8 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Summary",
     "load_scenario",
     "run",
+    "summarize",
 ]

@@ -66,7 +66,7 @@ def _normalise(argv: list[str]) -> list[str]:
 
 def _run(args: argparse.Namespace) -> int:
     overrides = dict(parse_override(text) for text in args.overrides)
-    scenario = load_scenario(args.scenario, overrides)
+    scenario = load_scenario(args.scenario, overrides, origin="--set")
     results = run(scenario, seed=args.seed)
     folder = results.write(args.out)
     print(folder)

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from simulation.names import LAND_SOURCES, LandSource
+
 ASSUMED = "assumed"
 REQUIRED: Any = object()  # a parameter without default: a scenario must give it
 
@@ -51,10 +53,6 @@ def param(
         value = default
         return field(default_factory=lambda: value, metadata=meta)
     return field(default=default, metadata=meta)
-
-
-ChannelName = Literal["talent", "points", "policy", "special"]
-CHANNEL_NAMES: tuple[ChannelName, ...] = ("talent", "points", "policy", "special")
 
 
 @dataclass(frozen=True)
@@ -400,9 +398,6 @@ class Channels:
     special: SpecialChannel = field(default_factory=SpecialChannel)
 
 
-LandSource = Literal["plan_quota", "rural_exit", "renewal"]
-
-
 @dataclass(frozen=True)
 class Tier:
     """One row of the linkage table: up to `upper_m2` existing land per resident -> standard."""
@@ -475,7 +470,7 @@ class LandParams:
         lo=0,
     )
     source_order: tuple[LandSource, ...] = param(
-        ("plan_quota", "rural_exit", "renewal"), "order in which supply sources meet entitlement"
+        LAND_SOURCES, "order in which supply sources meet entitlement"
     )
     planning_band_m2: tuple[float, ...] = param(
         (65.0, 110.0),
@@ -568,8 +563,22 @@ class Targets:
 
 
 @dataclass(frozen=True)
+class ScenarioSource:
+    """What a scenario was built from, so that a variant can be built the same way."""
+
+    path: str
+    raw: dict[str, Any]  # the merged `extends` chain, before any override
+    origins: dict[str, str]  # key path -> file that set it
+    overrides: tuple[tuple[str, Any, str], ...]  # (key path, value, where it was given)
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """A fully resolved scenario: everything a run needs."""
+    """A fully resolved scenario: everything a run needs.
+
+    Never change one with `dataclasses.replace`, which skips validation: derive a variant with
+    :meth:`with_values`.
+    """
 
     name: str
     base_year: int
@@ -586,8 +595,23 @@ class Scenario:
     targets: Targets | None = None
     provenance: tuple[tuple[str, str], ...] = ()
     files: tuple[str, ...] = ()
+    replicates: int = 1
+    overrides: tuple[tuple[str, Any], ...] = ()
+    source: ScenarioSource | None = field(
+        default=None, compare=False, repr=False, metadata={"internal": True}
+    )
 
     @property
     def years(self) -> range:
         """Simulated years, after the base year up to and including the horizon."""
         return range(self.base_year + 1, self.horizon + 1)
+
+    def with_values(self, values: dict[str, Any], *, origin: str = "with_values") -> Scenario:
+        """A variant with the values at the given key paths (as a scenario file would write
+        them, e.g. ``{"land.adjustment": 0.05, "channels.talent.quota.Huangpu": 20000}``),
+        checked exactly as loading checks a file: a bad value raises the same ScenarioError.
+        """
+        # The loader sits above this module; importing it here keeps config free of it.
+        from simulation.scenario import derive
+
+        return derive(self, values, origin)

@@ -1,4 +1,4 @@
-"""One run: the SimPy calendar of each year, wiring population, channels, land and indicators.
+"""One run: the SimPy calendar of each year, passing arrays between the parts of the model.
 
 Within a year (time in years since the base year): arrival and departure events at each flow
 step; for every channel and application window, an opening (quota release and a snapshot of
@@ -6,6 +6,10 @@ applicants) and, after the processing time, admission of those still present; at
 natural change of the registered population, ageing, the audit of the accounts, the land grant
 for the year's settlers (which sets next year's per-capita band) and the year's record. Events
 are per channel x window and handle all districts in one vectorised pass; no process per person.
+
+The policy arithmetic lives in the parts: population (arrivals, departures, registration),
+channels and their quota books, the registry of the registered population, the land book and
+the indicators. Each part publishes its own record; the engine merges them.
 """
 
 from __future__ import annotations
@@ -17,15 +21,18 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulation import accounts, indicators, land, population
+from simulation import accounts, indicators, population
 from simulation.channels import Channel, admit_in_order, open_to_apply
 from simulation.channels import build as build_channels
-from simulation.channels.quota import QuotaBook
+from simulation.channels.quota import QuotaBook, cost
 from simulation.config import Scenario
-from simulation.population import ACTIVE, SETTLED
-from simulation.results import Record, RunOutput
+from simulation.land import LandBook
+from simulation.names import CHANNELS
+from simulation.population import ACTIVE, Registration
+from simulation.record import Record, with_city
+from simulation.registry import Registry
+from simulation.results import RunOutput
 from simulation.rng import Streams
-from simulation.variables import SETTLED_BY_CHANNEL
 
 
 @dataclass
@@ -37,12 +44,18 @@ class Tally:
     departures: np.ndarray = field(init=False)
     settled: dict[str, np.ndarray] = field(init=False)
     dependents: np.ndarray = field(init=False)
+    natural: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.arrivals = np.zeros(self.n)
         self.departures = np.zeros(self.n)
-        self.settled = {name: np.zeros(self.n) for name in SETTLED_BY_CHANNEL}
+        self.settled = {name: np.zeros(self.n) for name in CHANNELS}
         self.dependents = np.zeros(self.n)
+        self.natural = np.zeros(self.n)
+
+    def add_settlers(self, channel: str, registration: Registration) -> None:
+        self.settled[channel] += registration.main
+        self.dependents += registration.dependents
 
     @property
     def main_applicants(self) -> np.ndarray:
@@ -51,6 +64,16 @@ class Tally:
     @property
     def total(self) -> np.ndarray:
         return self.main_applicants + self.dependents
+
+    def record(self) -> Record:
+        return {
+            "arrivals": with_city(self.arrivals),
+            "departures": with_city(self.departures),
+            "hukou_natural_change": with_city(self.natural),
+            **{f"settled_{c}": with_city(v) for c, v in self.settled.items()},
+            "settled_dependents": with_city(self.dependents),
+            "settled_total": with_city(self.total),
+        }
 
 
 class Model:
@@ -63,11 +86,8 @@ class Model:
         table = s.districts.districts
         self.names = s.districts.names
         self.n = len(table)
-        self.hukou = np.array([d.hukou_population for d in table], dtype=float)
-        self.urban_hukou = np.array([d.urban_hukou_population for d in table], dtype=float)
-        self.land_ha = np.array([d.urban_construction_land_ha for d in table], dtype=float)
-        self.ceiling_ha = land.ceilings(self.land_ha, s.land.ceiling_headroom)
-        self.central = np.array([n in s.land.central_districts for n in self.names])
+        self.registry = Registry(s.districts)
+        self.land = LandBook(s.districts, s.land)
         non_hukou = np.array([d.non_hukou_population for d in table], dtype=float)
         urban_non_hukou = _urban_non_hukou(table, non_hukou)
         share = np.array([d.urban_resident_share for d in table])
@@ -87,22 +107,13 @@ class Model:
         )
         self.next_id = self.pop.n
         self.settled_ids: list[np.ndarray] = []
-        self.gap_offset: float | None = None
         self.channels = build_channels(s.channels)
         self.books = {
-            c.name: QuotaBook(c.quota_per_group, c.schedule)
+            c.name: QuotaBook(c.name, c.quota_per_group, c.schedule, self.n, c.quota_by_district)
             for c in self.channels
             if c.quota_per_group is not None
         }
-
-    # --- stocks -----------------------------------------------------------------------------
-
-    def census(self) -> dict[str, np.ndarray]:
-        return population.census(self.pop, self.n, self.ppa)
-
-    def heads(self, mask: np.ndarray) -> np.ndarray:
-        """Persons counted by head only (no dependents) where `mask` holds, per district."""
-        return np.bincount(self.pop.district, weights=mask, minlength=self.n) * float(self.ppa)
+        self.targets: indicators.TargetTracker | None = None
 
     # --- events -----------------------------------------------------------------------------
 
@@ -110,7 +121,7 @@ class Model:
         """Departures, then arrivals, of one flow step."""
         f = self.s.flows
         leaving = population.depart(self.pop, now)
-        tally.departures += self._persons_by_district(leaving)
+        tally.departures += self._persons(leaving)
         count, self.arrival_carry = population.arrival_heads(
             f,
             k,
@@ -130,11 +141,10 @@ class Model:
         self.next_id += len(district)
         start = self.pop.n
         self.pop.append(columns)
-        tally.arrivals += self._persons_by_district(np.arange(start, self.pop.n))
+        tally.arrivals += self._persons(np.arange(start, self.pop.n))
 
-    def _persons_by_district(self, heads: np.ndarray) -> np.ndarray:
-        weights = self.ppa * (1 + self.pop.dependents[heads].astype(float))
-        return np.bincount(self.pop.district[heads], weights=weights, minlength=self.n)
+    def _persons(self, heads: np.ndarray) -> np.ndarray:
+        return population.persons_by_district(self.pop, heads, self.ppa, self.n)
 
     def apply(self, channel: Channel, now: float) -> np.ndarray:
         """Heads applying to a channel at a window opening; quota channels queue them."""
@@ -154,62 +164,69 @@ class Model:
         else:
             ordered = channel.rank(self.pop, applicants)
             groups = channel.groups(self.pop, ordered)
-            cost = self._quota_cost(channel, ordered)
-            chosen = admit_in_order(ordered, groups, cost, book.remaining())
-            book.use(np.bincount(groups[chosen], weights=cost[chosen], minlength=len(book.annual)))
+            costs = cost(self.pop, ordered, self.ppa, channel.schedule)
+            chosen = admit_in_order(ordered, groups, costs, book.remaining())
+            refused = np.ones(len(ordered), dtype=bool)
+            refused[chosen] = False
+            size = len(book.annual)
+            book.use(
+                np.bincount(groups[chosen], weights=costs[chosen], minlength=size),
+                np.bincount(groups[refused], minlength=size),
+            )
             admitted = ordered[chosen]
             self.pop.applied[ordered] = True
-        self._register(channel.name, admitted, tally)
+        self.register(channel.name, admitted, tally)
 
-    def _quota_cost(self, channel: Channel, heads: np.ndarray) -> np.ndarray:
-        cost = np.full(len(heads), float(self.ppa))
-        if channel.schedule.quota_counts_dependents:
-            cost *= 1 + self.pop.dependents[heads]
-        return cost
-
-    def _register(self, channel: str, heads: np.ndarray, tally: Tally) -> None:
-        """Settlers and their dependents join the registered population where they live (§5).
-
-        A settler registers at their address, urban or rural, so settling moves nobody: the
-        resident urbanization rate is unchanged and the hukou rate moves by where settlers live.
-        """
-        self.pop.status[heads] = SETTLED
-        self.pop.applied[heads] = False
+    def register(self, channel: str, heads: np.ndarray, tally: Tally) -> None:
+        """Settlers join the registered population where they live."""
+        registration = population.register(self.pop, heads, self.ppa, self.n)
         self.settled_ids.append(self.pop.id[heads])
-        main = np.bincount(self.pop.district[heads], minlength=self.n) * float(self.ppa)
-        persons = self._persons_by_district(heads)
-        tally.settled[channel] += main
-        tally.dependents += persons - main
-        self.hukou += persons
-        self.urban_hukou += self._persons_by_district(heads[self.pop.urban[heads]])
+        tally.add_settlers(channel, registration)
+        self.registry.register(registration)
 
     # --- year end ---------------------------------------------------------------------------
 
     def close_year(self, year: int, k: int, tally: Tally, start: Record) -> Record:
         """Natural change, ageing, the audit, the land grant and the year's record."""
-        s = self.s
-        natural, urban_natural = population.natural_change(
-            self.hukou, self.urban_hukou, s.flows.hukou_natural_growth
+        tally.natural = self.registry.natural_change(self.s.flows.hukou_natural_growth)
+        waiting = self._heads((self.pop.status == ACTIVE) & self.pop.applied)
+        leaving = population.age_one_year(self.pop, k + 1.0, self.s.flows.return_age)
+        tally.departures += self._persons(leaving)
+        census = population.census(self.pop, self.n, self.ppa)
+        self._audit_people(year, tally, start, census["non_hukou"])
+        existing = start["construction_land_per_capita_m2"][: self.n]
+        land_year = self.land.grant(tally.total, existing)
+        accounts.check_land(
+            year,
+            self.names,
+            self.land.stock_ha,
+            self.land.ceiling_ha,
+            land_year.grant.linked_ha,
+            land_year.entitlement,
         )
-        self.hukou += natural
-        self.urban_hukou += urban_natural
-        waiting = self.heads((self.pop.status == ACTIVE) & self.pop.applied)
-        leaving = population.age_one_year(self.pop, k + 1.0, s.flows.return_age)
-        tally.departures += self._persons_by_district(leaving)
-        census = self.census()
-        self._audit_people(year, tally, natural, start, census["non_hukou"])
-        grant, entitlement, standard = self._grant_land(year, tally, start)
-        record = self.record(year, census, tally, natural, waiting, grant, entitlement, standard)
+        quotas: Record = {}
         for name, book in self.books.items():
-            groups = self.names if len(book.annual) == self.n else ("ALL",)
+            groups = self.names if book.per_district else ("ALL",)
             accounts.check_quota(year, groups, name, book.released, book.used)
+            quotas.update(book.record())
             book.close_year()
             book.start_year(k + 1)
-        return record
+        flows = {
+            **tally.record(),
+            "applicants_waiting": with_city(waiting),
+            **quotas,
+            **land_year.record(),
+            **indicators.fiscal(
+                tally.total, tally.main_applicants, tally.dependents, self.s.fiscal
+            ),
+        }
+        return {**self.stocks(year, census), **flows}
 
-    def _audit_people(
-        self, year: int, tally: Tally, natural: np.ndarray, start: Record, non_hukou: np.ndarray
-    ) -> None:
+    def _heads(self, mask: np.ndarray) -> np.ndarray:
+        """Persons counted by head only (no dependents) where `mask` holds, per district."""
+        return np.bincount(self.pop.district, weights=mask, minlength=self.n) * float(self.ppa)
+
+    def _audit_people(self, year: int, tally: Tally, start: Record, non_hukou: np.ndarray) -> None:
         n = self.n
         accounts.check_balance(
             year,
@@ -225,105 +242,32 @@ class Model:
             self.names,
             "registered population",
             start["hukou_population"][:n],
-            natural + tally.total,
+            tally.natural + tally.total,
             np.zeros(n),
-            self.hukou,
+            self.registry.hukou,
         )
-
-    def _grant_land(
-        self, year: int, tally: Tally, start: Record
-    ) -> tuple[land.Grant, np.ndarray, np.ndarray]:
-        """Entitlement at the standard set by last year-end's per-capita land (§7)."""
-        lp = self.s.land
-        existing = start["construction_land_per_capita_m2"][: self.n]
-        standard = land.standard_m2(existing, lp.tiers, lp.adjustment, self.central)
-        entitlement = land.entitlement_ha(tally.total, standard)
-        grant = land.allocate(entitlement, self.land_ha, self.ceiling_ha, lp, self.central)
-        self.land_ha = self.land_ha + grant.new_land_ha
-        accounts.check_land(
-            year, self.names, self.land_ha, self.ceiling_ha, grant.linked_ha, entitlement
-        )
-        return grant, entitlement, standard
 
     # --- records ----------------------------------------------------------------------------
 
     def stocks(self, year: int, census: dict[str, np.ndarray]) -> Record:
+        """Stocks at year end: population, urbanization, land, and the targets."""
         urban = indicators.urbanization(
-            self.hukou,
-            self.urban_hukou,
+            self.registry.hukou,
+            self.registry.urban_hukou,
             census["non_hukou"],
             census["urban_non_hukou"],
             self.s.targets.hukou_rate_denominator if self.s.targets else "hukou",
         )
-        return {
+        record = {
             **urban,
-            "residence_permit_holders": indicators.with_city(census["permit_heads"]),
-            **indicators.land_stock(
-                self.land_ha,
-                self.ceiling_ha,
-                urban["urban_resident_population"],
-                self.s.land.planning_band_m2,
-            ),
-            **self._targets(urban),
+            "residence_permit_holders": with_city(census["permit_heads"]),
+            **self.land.stock_record(urban["urban_resident_population"]),
         }
-
-    def _targets(self, urban: Record) -> Record:
-        """Targets checked every year, on the published series (the base year sets the shift)."""
-        t = self.s.targets
-        if t is None:
-            return {}
-        if self.gap_offset is None:
-            self.gap_offset = t.base_year_resident_urbanization_rate - float(
-                urban["resident_urbanization_rate"][-1]
-            )
-        return indicators.targets(urban, t, self.gap_offset, self.n)
-
-    def record(
-        self,
-        year: int,
-        census: dict[str, np.ndarray],
-        tally: Tally,
-        natural: np.ndarray,
-        waiting: np.ndarray,
-        grant: land.Grant,
-        entitlement: np.ndarray,
-        standard: np.ndarray,
-    ) -> Record:
-        city = indicators.with_city
-        total = city(tally.total)
-        mean_standard = np.r_[
-            standard, _safe_ratio(city(entitlement)[-1] * land.M2_PER_HA, total[-1])
-        ]
-        flows = {
-            "arrivals": city(tally.arrivals),
-            "departures": city(tally.departures),
-            "hukou_natural_change": city(natural),
-            **{SETTLED_BY_CHANNEL[c]: city(v) for c, v in tally.settled.items()},
-            "settled_dependents": city(tally.dependents),
-            "settled_total": total,
-            "applicants_waiting": city(waiting),
-            "land_standard_m2_per_person": mean_standard,
-            "land_entitlement_ha": city(entitlement),
-            "linked_land_ha": city(grant.linked_ha),
-            "linked_plan_quota_ha": city(grant.plan_quota_ha),
-            "linked_rural_exit_ha": city(grant.rural_exit_ha),
-            "linked_renewal_ha": city(grant.renewal_ha),
-            "land_shortfall_ha": city(entitlement - grant.linked_ha),
-            "land_binding_limit": np.r_[grant.limit.astype(float), np.nan],
-            **{
-                f"linked_{use}_ha": city(value)
-                for use, value in land.uses(grant.linked_ha, tally.total, self.s.land).items()
-            },
-            **indicators.fiscal(
-                tally.total, tally.main_applicants, tally.dependents, self.s.fiscal
-            ),
-        }
-        return {**self.stocks(year, census), **flows}
-
-
-def _safe_ratio(a: Any, b: Any) -> Any:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.asarray(b) > 0, np.asarray(a) / np.where(np.asarray(b) > 0, b, 1), 0.0)
+        if self.s.targets is not None:
+            if self.targets is None:  # the base year: the published series is matched here
+                self.targets = indicators.TargetTracker(self.s.targets, year, urban, self.n)
+            record.update(self.targets.record(year, urban))
+        return record
 
 
 def _urban_non_hukou(table: Any, non_hukou: np.ndarray) -> np.ndarray:
@@ -385,7 +329,8 @@ def _calendar(env: simpy.Environment, model: Model, out: list[Record]) -> Genera
 def run_model(s: Scenario) -> tuple[Model, RunOutput]:
     """Run one scenario from its base year to its horizon; the final state and the records."""
     model = Model(s)
-    records: list[Record] = [model.stocks(s.base_year, model.census())]
+    census = population.census(model.pop, model.n, model.ppa)
+    records: list[Record] = [model.stocks(s.base_year, census)]
     env = simpy.Environment()
     env.process(_calendar(env, model, records))
     env.run()

@@ -9,24 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config import FiscalParams, Targets
-from simulation.land import per_capita_m2, planning_band
-
-
-def with_city(values: np.ndarray) -> np.ndarray:
-    """District values followed by their city total."""
-    values = np.asarray(values, dtype=float)
-    return np.r_[values, values.sum()]
+from simulation.record import Record, city_only, with_city
 
 
 def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
-
-
-def _city_only(value: float, n: int) -> np.ndarray:
-    out = np.full(n + 1, np.nan)
-    out[-1] = value
-    return out
 
 
 def urbanization(
@@ -59,23 +47,6 @@ def urbanization(
     }
 
 
-def land_stock(
-    urban_land_ha: np.ndarray,
-    ceiling_ha: np.ndarray,
-    urban_residents: np.ndarray,
-    band: tuple[float, ...],
-) -> dict[str, np.ndarray]:
-    """Land stock, ceiling, per-capita land and its position in the planning band."""
-    land = with_city(urban_land_ha)
-    per_capita = per_capita_m2(land, urban_residents)
-    return {
-        "urban_construction_land_ha": land,
-        "land_ceiling_ha": with_city(ceiling_ha),
-        "construction_land_per_capita_m2": per_capita,
-        "planning_band_status": planning_band(per_capita, band).astype(float),
-    }
-
-
 def fiscal(
     settled_total: np.ndarray, settled_heads: np.ndarray, dependents: np.ndarray, p: FiscalParams
 ) -> dict[str, np.ndarray]:
@@ -93,27 +64,70 @@ def fiscal(
     }
 
 
-def targets(
-    urban: dict[str, np.ndarray], t: Targets, offset_pp: float, n: int
-) -> dict[str, np.ndarray]:
+class TargetTracker:
     """A plan's targets (§1) checked for the city every year; the report picks §17's years.
 
     'About' (左右) targets are met within their tolerance. The gap target compares this year's
     gap with the baseline year's published gap (2013 in the plan). The model's resident rate
-    comes from the district table and can differ from the published series by a constant;
-    `offset_pp`, fixed in the base year, shifts it onto the published series first.
+    comes from the district table and can differ from the published series by a constant: the
+    shift that makes the base-year rate the published one is applied before the gap is measured.
+
+    Before the target year a target is *on track* when at or above the straight line from its
+    base-year value (for the gap: no narrowing at the baseline year) to the goal in the target
+    year, less the same tolerance; from the target year on, the path is the goal itself.
     """
-    hukou = urban["hukou_population"][-1]
-    rate = urban["hukou_urbanization_rate"][-1]
-    baseline_gap = t.baseline_resident_urbanization_rate - t.baseline_hukou_urbanization_rate
-    narrowing = baseline_gap - (urban["urbanization_gap_pp"][-1] + offset_pp)
-    return {
-        "gap_narrowing_since_baseline_pp": _city_only(narrowing, n),
-        "target_hukou_population_met": _city_only(
-            float(hukou >= t.hukou_population * (1 - t.hukou_population_tolerance)), n
-        ),
-        "target_hukou_urbanization_met": _city_only(
-            float(rate >= t.hukou_urbanization_rate - t.hukou_urbanization_tolerance_pp), n
-        ),
-        "target_gap_narrowing_met": _city_only(float(narrowing >= t.gap_narrowing_pp), n),
-    }
+
+    def __init__(self, t: Targets, base_year: int, base: Record, n: int) -> None:
+        self.t = t
+        self.n = n
+        self.base_year = base_year
+        self.shift_pp = t.base_year_resident_urbanization_rate - float(
+            base["resident_urbanization_rate"][-1]
+        )
+        self.start = {
+            "hukou_population": (base_year, float(base["hukou_population"][-1])),
+            "hukou_urbanization": (base_year, float(base["hukou_urbanization_rate"][-1])),
+            "gap_narrowing": (t.baseline_year, 0.0),
+        }
+        self.goal = {
+            "hukou_population": t.hukou_population,
+            "hukou_urbanization": t.hukou_urbanization_rate,
+            "gap_narrowing": t.gap_narrowing_pp,
+        }
+
+    def _path(self, target: str, year: int) -> float:
+        start_year, value = self.start[target]
+        goal = self.goal[target]
+        if year >= self.t.year or self.t.year <= start_year:
+            return goal
+        return value + (goal - value) * (year - start_year) / (self.t.year - start_year)
+
+    def _floor(self, target: str, level: float) -> float:
+        """The lowest value accepted as reaching `level`: 'about' (左右) allows a shortfall."""
+        if target == "hukou_population":
+            return level * (1 - self.t.hukou_population_tolerance)
+        if target == "hukou_urbanization":
+            return level - self.t.hukou_urbanization_tolerance_pp
+        return level
+
+    def record(self, year: int, urban: Record) -> Record:
+        t = self.t
+        baseline_gap = t.baseline_resident_urbanization_rate - t.baseline_hukou_urbanization_rate
+        value = {
+            "hukou_population": float(urban["hukou_population"][-1]),
+            "hukou_urbanization": float(urban["hukou_urbanization_rate"][-1]),
+            "gap_narrowing": baseline_gap
+            - (float(urban["urbanization_gap_pp"][-1]) + self.shift_pp),
+        }
+        out = {
+            "gap_narrowing_since_baseline_pp": city_only(value["gap_narrowing"], self.n),
+            "resident_urbanization_shift_pp": city_only(self.shift_pp, self.n),
+        }
+        for target, level in value.items():
+            goal, path = self.goal[target], self._path(target, year)
+            met = level >= self._floor(target, goal)
+            on_track = level >= self._floor(target, path)
+            out[f"target_{target}_met"] = city_only(float(met), self.n)
+            out[f"target_{target}_path"] = city_only(path, self.n)
+            out[f"target_{target}_on_track"] = city_only(float(on_track), self.n)
+        return out

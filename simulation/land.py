@@ -20,12 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.config import LandParams, Tier
+from simulation.config import DistrictTable, LandParams, Tier
+from simulation.names import LAND_SOURCES, NEW_LAND_SOURCES, LandSource, LandUse, Limit
+from simulation.record import Record, with_city
 
 M2_PER_HA = 10_000.0
-
-# Which limit stopped a district from receiving its full entitlement.
-LIMIT_NONE, LIMIT_SUPPLY, LIMIT_CEILING, LIMIT_CENTRAL = 0, 1, 2, 3
 
 
 def per_capita_m2(urban_land_ha: np.ndarray, urban_residents: np.ndarray) -> np.ndarray:
@@ -62,19 +61,17 @@ def entitlement_ha(settled: np.ndarray, standard: np.ndarray) -> np.ndarray:
 class Grant:
     """What each district received in one year, by source, and the limit that bound."""
 
-    plan_quota_ha: np.ndarray
-    rural_exit_ha: np.ndarray
-    renewal_ha: np.ndarray
+    by_source: dict[LandSource, np.ndarray]
     limit: np.ndarray
 
     @property
     def linked_ha(self) -> np.ndarray:
-        return self.plan_quota_ha + self.rural_exit_ha + self.renewal_ha
+        return sum((self.by_source[s] for s in LAND_SOURCES), np.zeros_like(self.limit, float))
 
     @property
     def new_land_ha(self) -> np.ndarray:
         """Granted land that adds to the urban construction land stock (renewal does not)."""
-        return self.plan_quota_ha + self.rural_exit_ha
+        return sum((self.by_source[s] for s in NEW_LAND_SOURCES), np.zeros_like(self.limit, float))
 
 
 def allocate(
@@ -91,39 +88,45 @@ def allocate(
     """
     room = np.maximum(ceiling_ha - stock_ha, 0.0)
     need = entitlement.astype(float).copy()
-    supply = {
-        "plan_quota": np.asarray(params.plan_quota_ha, dtype=float),
-        "rural_exit": np.asarray(params.rural_exit_ha, dtype=float),
-        "renewal": np.asarray(params.renewal_ha, dtype=float),
-    }
+    supply = {source: np.asarray(supply_ha(params, source), dtype=float) for source in LAND_SOURCES}
     granted = {}
     for source in params.source_order:
-        available = supply[source] if source == "renewal" else np.minimum(supply[source], room)
+        new = source in NEW_LAND_SOURCES
+        available = np.minimum(supply[source], room) if new else supply[source]
         take = np.minimum(need, available)
-        if source != "renewal":
+        if new:
             room = room - take
         need = need - take
         granted[source] = take
-    return Grant(
-        plan_quota_ha=granted["plan_quota"],
-        rural_exit_ha=granted["rural_exit"],
-        renewal_ha=granted["renewal"],
-        limit=_binding_limit(need, supply, room, central),
-    )
+    return Grant(by_source=granted, limit=_binding_limit(need, supply, room, central))
+
+
+def supply_ha(params: LandParams, source: LandSource) -> tuple[float, ...]:
+    """Land a source can give each district in a year."""
+    return {
+        "plan_quota": params.plan_quota_ha,
+        "rural_exit": params.rural_exit_ha,
+        "renewal": params.renewal_ha,
+    }[source]
 
 
 def _binding_limit(
-    shortfall: np.ndarray, supply: dict[str, np.ndarray], room: np.ndarray, central: np.ndarray
+    shortfall: np.ndarray,
+    supply: dict[LandSource, np.ndarray],
+    room: np.ndarray,
+    central: np.ndarray,
 ) -> np.ndarray:
-    new_supply = supply["plan_quota"] + supply["rural_exit"]
+    new_supply = sum(supply[s] for s in NEW_LAND_SOURCES)
     short = shortfall > 1e-9
     # The ceiling bound where it left new supply unused; otherwise supply simply ran out.
     ceiling = short & (room <= 1e-9) & (new_supply > 0)
-    limit = np.where(short, np.where(ceiling, LIMIT_CEILING, LIMIT_SUPPLY), LIMIT_NONE)
-    return np.where(central, LIMIT_CENTRAL, limit).astype(np.int64)
+    limit = np.where(short, np.where(ceiling, Limit.CEILING, Limit.SUPPLY), Limit.NONE)
+    return np.where(central, Limit.CENTRAL, limit).astype(np.int64)
 
 
-def uses(linked_ha: np.ndarray, settled: np.ndarray, params: LandParams) -> dict[str, np.ndarray]:
+def uses(
+    linked_ha: np.ndarray, settled: np.ndarray, params: LandParams
+) -> dict[LandUse, np.ndarray]:
     """Split granted land by use in the order of priority of the national opinion.
 
     Housing (especially affordable housing for settlers) comes first, then education, health,
@@ -146,3 +149,66 @@ def planning_band(per_capita: np.ndarray, band: tuple[float, ...]) -> np.ndarray
     """-1 below, 0 within, +1 above the GB 50137-2011 per-capita planning band."""
     low, high = band
     return np.where(per_capita < low, -1, np.where(per_capita > high, 1, 0))
+
+
+@dataclass(frozen=True)
+class LandYear:
+    """The linkage rule applied to one year's settlers: standard, entitlement and grant."""
+
+    settled: np.ndarray
+    standard: np.ndarray
+    entitlement: np.ndarray
+    grant: Grant
+    params: LandParams
+
+    def record(self) -> Record:
+        entitlement = with_city(self.entitlement)
+        settled = with_city(self.settled)
+        # The city's standard is the entitlement per settled person, over all districts.
+        city_standard = entitlement[-1] * M2_PER_HA / settled[-1] if settled[-1] > 0 else 0.0
+        linked = self.grant.linked_ha
+        return {
+            "land_standard_m2_per_person": np.r_[self.standard, city_standard],
+            "land_entitlement_ha": entitlement,
+            "linked_land_ha": with_city(linked),
+            **{f"linked_{s}_ha": with_city(self.grant.by_source[s]) for s in LAND_SOURCES},
+            "land_shortfall_ha": with_city(self.entitlement - linked),
+            "land_binding_limit": np.r_[self.grant.limit.astype(float), np.nan],
+            **{
+                f"linked_{use}_ha": with_city(value)
+                for use, value in uses(linked, self.settled, self.params).items()
+            },
+        }
+
+
+class LandBook:
+    """Urban construction land of every district: the stock, its ceiling and the yearly grant."""
+
+    def __init__(self, table: DistrictTable, params: LandParams) -> None:
+        self.params = params
+        self.stock_ha = np.array([d.urban_construction_land_ha for d in table.districts], float)
+        self.ceiling_ha = ceilings(self.stock_ha, params.ceiling_headroom)
+        self.central = np.array([name in params.central_districts for name in table.names])
+
+    def grant(self, settled: np.ndarray, existing_m2: np.ndarray) -> LandYear:
+        """Entitlement of a year's settlers at the standard set by `existing_m2`, the land per
+        urban resident at last year-end (§7), granted within the supply limits."""
+        p = self.params
+        standard = standard_m2(existing_m2, p.tiers, p.adjustment, self.central)
+        entitlement = entitlement_ha(settled, standard)
+        grant = allocate(entitlement, self.stock_ha, self.ceiling_ha, p, self.central)
+        self.stock_ha = self.stock_ha + grant.new_land_ha
+        return LandYear(settled, standard, entitlement, grant, p)
+
+    def stock_record(self, urban_residents: np.ndarray) -> Record:
+        """Land stock, ceiling, land per urban resident and its place in the planning band."""
+        land = with_city(self.stock_ha)
+        per_capita = per_capita_m2(land, urban_residents)
+        return {
+            "urban_construction_land_ha": land,
+            "land_ceiling_ha": with_city(self.ceiling_ha),
+            "construction_land_per_capita_m2": per_capita,
+            "planning_band_status": planning_band(per_capita, self.params.planning_band_m2).astype(
+                float
+            ),
+        }

@@ -306,13 +306,38 @@ def arrival_heads(
     return count, wanted - count
 
 
-def natural_change(
-    hukou: np.ndarray, urban_hukou: np.ndarray, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Births less deaths of the registered population, in all and in urban areas."""
-    natural = np.rint(hukou * rate)
-    share = np.divide(urban_hukou, hukou, out=np.zeros_like(hukou), where=hukou > 0)
-    return natural, np.rint(natural * share)
+def persons_by_district(pop: Population, heads: np.ndarray, ppa: int, n: int) -> np.ndarray:
+    """Persons (heads and their dependents) of the given heads, per district."""
+    weights = ppa * (1 + pop.dependents[heads].astype(float))
+    return np.bincount(pop.district[heads], weights=weights, minlength=n)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Persons registering in one admission, per district of their address."""
+
+    main: np.ndarray  # main applicants
+    persons: np.ndarray  # main applicants and their dependents
+    urban: np.ndarray  # of `persons`, those registering at an urban address
+
+    @property
+    def dependents(self) -> np.ndarray:
+        return self.persons - self.main
+
+
+def register(pop: Population, heads: np.ndarray, ppa: int, n: int) -> Registration:
+    """Settlers and their dependents leave the non-registered population (plan §5).
+
+    A settler registers at their address, urban or rural, so settling moves nobody: the resident
+    urbanization rate is unchanged and the hukou rate moves by where settlers live.
+    """
+    pop.status[heads] = SETTLED
+    pop.applied[heads] = False
+    return Registration(
+        main=np.bincount(pop.district[heads], minlength=n) * float(ppa),
+        persons=persons_by_district(pop, heads, ppa, n),
+        urban=persons_by_district(pop, heads[pop.urban[heads]], ppa, n),
+    )
 
 
 def depart(pop: Population, now: float) -> np.ndarray:

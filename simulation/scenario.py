@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import itertools
 import math
 import re
@@ -15,6 +16,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 from simulation import config as cfg
 from simulation.districts import read_districts
 from simulation.errors import ScenarioError
+from simulation.names import CHANNELS, LAND_SOURCES
 
 TOP_LEVEL = {
     "name": str,
@@ -24,6 +26,7 @@ TOP_LEVEL = {
     "horizon": int,
     "seed": int,
     "persons_per_agent": int,
+    "replicates": int,
     "districts": str,
     "district_provenance": str,
 }
@@ -41,6 +44,7 @@ TOP_LEVEL_BOUNDS = {
     "horizon": (1900, 2200),
     "seed": (0, 2**63 - 1),
     "persons_per_agent": (1, 1_000_000),
+    "replicates": (1, 100_000),
 }
 REQUIRED = ("base_year", "horizon", "districts")
 OPTIONAL_SECTIONS = ("targets",)  # absent means none
@@ -129,12 +133,12 @@ def _load_chain(
     return _merge(base_raw, raw), base_files + files
 
 
-def parse_override(text: str) -> tuple[str, Any]:
+def parse_override(text: str, origin: str = "--set") -> tuple[str, Any]:
     """Parse `key.path=value`; the value is read as TOML, or else taken as a string."""
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError("--set", text, "key.path=value", text)
+        raise ScenarioError(origin, text, "key.path=value", text)
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -142,29 +146,34 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, parsed
 
 
-def _apply_overrides(raw: Raw, overrides: Mapping[str, Any], origins: dict[str, str]) -> Raw:
+Override = tuple[str, Any, str]  # key path, value, where it was given
+
+
+def _apply_overrides(raw: Raw, overrides: tuple[Override, ...], origins: dict[str, str]) -> Raw:
     out = copy.deepcopy(raw)
-    for dotted, value in overrides.items():
+    for dotted, value, origin in overrides:
         parts = dotted.split(".")
+        if not all(parts):
+            raise ScenarioError(origin, dotted, "a key path such as land.adjustment", dotted)
         if parts[0] == "extends":
             raise ScenarioError(
-                "--set", dotted, "a value of the scenario (extends is read from files)", value
+                origin, dotted, "a value of the scenario (extends is read from files)", value
             )
         node = out
         for i, part in enumerate(parts[:-1]):
             if part not in node:
-                origins[".".join(parts[: i + 1])] = "--set"
+                origins[".".join(parts[: i + 1])] = origin
             if isinstance(node.get(part), (int, float)) and not isinstance(node[part], bool):
                 node[part] = {"default": node[part]}  # one number for all districts
-                origins[".".join(parts[: i + 1])] = "--set"
+                origins[".".join(parts[: i + 1])] = origin
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                raise ScenarioError("--set", ".".join(parts[: i + 1]), "a table", child)
+                raise ScenarioError(origin, ".".join(parts[: i + 1]), "a table", child)
             node = child
-        node[parts[-1]] = value
+        node[parts[-1]] = copy.deepcopy(value)
         for replaced in [k for k in origins if k.startswith(f"{dotted}.")]:
             del origins[replaced]
-        origins[dotted] = "--set"
+        origins[dotted] = origin
     return out
 
 
@@ -367,7 +376,7 @@ def _validate(s: cfg.Scenario, ctx: _Context) -> None:
 
 
 def _validate_channels(channels: cfg.Channels, ctx: _Context) -> None:
-    for name in cfg.CHANNEL_NAMES:
+    for name in CHANNELS:
         sched = getattr(channels, name).schedule
         key = f"channels.{name}.schedule"
         if not sched.windows:
@@ -397,9 +406,9 @@ def _validate_land(land: cfg.LandParams, ctx: _Context) -> None:
         raise ctx.error(
             "land.central_districts", f"districts of the table ({', '.join(ctx.names)})", unknown
         )
-    if sorted(land.source_order) != sorted(("plan_quota", "renewal", "rural_exit")):
+    if sorted(land.source_order) != sorted(LAND_SOURCES):
         raise ctx.error(
-            "land.source_order", "each of plan_quota, rural_exit, renewal once", land.source_order
+            "land.source_order", f"each of {', '.join(LAND_SOURCES)} once", land.source_order
         )
     if len(land.planning_band_m2) != 2:
         raise ctx.error("land.planning_band_m2", "[low, high]", land.planning_band_m2)
@@ -409,12 +418,44 @@ def _validate_land(land: cfg.LandParams, ctx: _Context) -> None:
 # --- entry point ---------------------------------------------------------------------------
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> cfg.Scenario:
-    """Read a scenario file (and what it extends), apply overrides, validate, resolve."""
+def load_scenario(
+    path: str | Path, overrides: Mapping[str, Any] | None = None, *, origin: str = "overrides"
+) -> cfg.Scenario:
+    """Read a scenario file (and what it extends), apply overrides, validate, resolve.
+
+    `overrides` maps key paths to values as a scenario file would write them; an error in one
+    of them is reported as coming from `origin` (the command line says "--set").
+    """
     path = Path(path)
     origins: dict[str, str] = {}
     raw, files = _load_chain(path, origins, ())
-    raw = _apply_overrides(raw, overrides or {}, origins)
+    source = cfg.ScenarioSource(
+        path=str(path),
+        raw=raw,
+        origins=origins,
+        overrides=tuple((k, v, origin) for k, v in (overrides or {}).items()),
+    )
+    return _resolve(source, tuple(str(f) for f in files))
+
+
+def derive(
+    scenario: cfg.Scenario, values: Mapping[str, Any], origin: str = "with_values"
+) -> cfg.Scenario:
+    """A variant of a loaded scenario: its file and overrides, then `values`, validated anew."""
+    if scenario.source is None:
+        raise ValueError("only a scenario made by load_scenario() can derive variants")
+    given = {key: (value, o) for key, value, o in scenario.source.overrides}
+    given.update({key: (value, origin) for key, value in values.items()})
+    source = dataclasses.replace(
+        scenario.source, overrides=tuple((k, v, o) for k, (v, o) in given.items())
+    )
+    return _resolve(source, scenario.files)
+
+
+def _resolve(source: cfg.ScenarioSource, files: tuple[str, ...]) -> cfg.Scenario:
+    origins = dict(source.origins)
+    raw = _apply_overrides(source.raw, source.overrides, origins)
+    path = Path(source.path)
     ctx = _Context(origins, str(path))
     unknown = sorted(set(raw) - set(TOP_LEVEL) - set(SECTIONS) - {"provenance"})
     if unknown:
@@ -435,9 +476,13 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         horizon=_top(raw, "horizon", ctx),
         seed=_top(raw, "seed", ctx, default=0),
         persons_per_agent=_top(raw, "persons_per_agent", ctx, default=1),
+        replicates=_top(raw, "replicates", ctx, default=1),
         districts=table,
         provenance=_provenance(raw.get("provenance"), ctx),
-        files=tuple(str(f) for f in files),
+        files=files,
+        # The seed is reported on its own; other overrides make a variant of the scenario.
+        overrides=tuple((k, v) for k, v, _ in source.overrides if k != "seed"),
+        source=source,
         **sections,
     )
     _validate(scenario, ctx)
@@ -452,4 +497,23 @@ def _districts(raw: Raw, ctx: _Context) -> cfg.DistrictTable:
         prov_path = guess if guess.exists() else None
     else:
         prov_path = Path(_top(raw, "district_provenance", ctx))
+    return _read_districts_cached(csv_path, prov_path, _stamp(csv_path), _stamp(prov_path))
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    """When and how big a file is, so a cached read is redone when the file changes."""
+    if path is None:
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None  # reading it will report the problem
+    return info.st_mtime_ns, info.st_size
+
+
+@functools.lru_cache(maxsize=32)
+def _read_districts_cached(
+    csv_path: Path, prov_path: Path | None, *stamps: tuple[int, int] | None
+) -> cfg.DistrictTable:
+    """Variants of a scenario (sweeps, calibration) share one read of its district table."""
     return read_districts(csv_path, prov_path)

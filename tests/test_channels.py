@@ -79,16 +79,20 @@ def test_admission_keeps_rank_order_and_never_exceeds_quota():
             assert taken.tolist() == sorted(taken.tolist(), reverse=True)
 
 
+def citywide(annual: float, schedule: ChannelWindows) -> QuotaBook:
+    return QuotaBook("points", np.array([annual]), schedule, n_districts=2, per_district=False)
+
+
 def test_quota_book_releases_by_window_and_carries_or_lapses():
     schedule = ChannelWindows(windows=(0.2, 0.6), processing_years=0.1)
-    book = QuotaBook(np.array([100.0]), schedule)
+    book = citywide(100.0, schedule)
     assert book.release().tolist() == [50.0]
-    book.use(np.array([20.0]))
+    book.use(np.array([20.0]), np.array([0]))
     assert book.release().tolist() == [80.0]  # the unused part rolls into the next window
     book.close_year()
     book.start_year(1)
     assert book.release().tolist() == [50.0]  # lapsed
-    carry = QuotaBook(np.array([100.0]), dataclasses.replace(schedule, unused_quota="carry_over"))
+    carry = citywide(100.0, dataclasses.replace(schedule, unused_quota="carry_over"))
     carry.release()
     carry.close_year()
     carry.start_year(1)
@@ -96,9 +100,28 @@ def test_quota_book_releases_by_window_and_carries_or_lapses():
 
 
 def test_quota_growth_compounds_by_year():
-    book = QuotaBook(np.array([100.0]), ChannelWindows(windows=(0.5,), quota_growth=0.1))
+    book = citywide(100.0, ChannelWindows(windows=(0.5,), quota_growth=0.1))
     book.start_year(2)
     assert book.release()[0] == pytest.approx(121.0)
+
+
+def test_quota_record_is_per_district_or_for_the_city_alone():
+    schedule = ChannelWindows(windows=(0.2, 0.6), processing_years=0.1)
+    by_district = QuotaBook("talent", np.array([10.0, 30.0]), schedule, 2, per_district=True)
+    by_district.release()
+    by_district.use(np.array([5.0, 15.0]), np.array([3, 0]))  # three turned away in the first
+    record = by_district.record()
+    np.testing.assert_array_equal(record["quota_released_talent"], [5.0, 15.0, 20.0])
+    np.testing.assert_array_equal(record["quota_used_talent"], [5.0, 15.0, 20.0])
+    np.testing.assert_array_equal(record["quota_filled_talent"][:2], [1.0, 0.0])
+    assert np.isnan(record["quota_filled_talent"][2])  # no city row for a district flag
+    city = citywide(100.0, schedule)
+    city.release()
+    city.use(np.array([10.0]), np.array([0]))
+    record = city.record()
+    assert np.isnan(record["quota_used_points"][:2]).all()
+    assert record["quota_used_points"][2] == 10.0
+    assert record["quota_filled_points"][2] == 0.0
 
 
 # --- talent introduction -----------------------------------------------------------------

@@ -63,19 +63,47 @@ def targets(**kw: float) -> Targets:
     return Targets(**{**values, **kw})  # type: ignore[arg-type]
 
 
+def tracker(t: Targets, base_year: int = 2017, shift_pp: float = 0.0) -> indicators.TargetTracker:
+    """A tracker whose base year is `rates()` with the hukou population at 300 and the model's
+    resident rate `shift_pp` below the published one."""
+    base = {**rates(), "hukou_population": np.array([100.0, 200.0, 300.0])}
+    published = float(base["resident_urbanization_rate"][-1]) + shift_pp
+    t = Targets(**{**t.__dict__, "base_year_resident_urbanization_rate": published})
+    return indicators.TargetTracker(t, base_year, base, n=2)
+
+
 def test_targets_are_met_within_their_tolerance_and_only_reported_for_the_city():
-    out = indicators.targets(rates(), targets(), offset_pp=0.0, n=2)
+    out = tracker(targets()).record(2020, rates())
     assert np.isnan(out["target_hukou_population_met"][:2]).all()
     assert out["target_hukou_population_met"][-1] == 1.0
     assert out["target_hukou_urbanization_met"][-1] == 1.0  # 62.5 >= 62
-    missed = indicators.targets(rates(), targets(hukou_population=500.0), offset_pp=0.0, n=2)
+    missed = tracker(targets(hukou_population=500.0)).record(2020, rates())
     assert missed["target_hukou_population_met"][-1] == 0.0
-    about = indicators.targets(rates(), targets(hukou_population=404.0), offset_pp=0.0, n=2)
+    about = tracker(targets(hukou_population=404.0)).record(2020, rates())
     assert about["target_hukou_population_met"][-1] == 1.0  # within 1 %
 
 
 def test_gap_narrowing_is_measured_on_the_published_series():
     gap_now = 400 / 6 - 62.5  # 4.1667 in the model's own series
-    out = indicators.targets(rates(), targets(), offset_pp=0.5, n=2)
+    out = tracker(targets(), shift_pp=0.5).record(2020, rates())
+    assert out["resident_urbanization_shift_pp"][-1] == pytest.approx(0.5)
     assert out["gap_narrowing_since_baseline_pp"][-1] == pytest.approx(10.0 - (gap_now + 0.5))
     assert out["target_gap_narrowing_met"][-1] == 1.0
+
+
+def test_the_path_to_a_target_is_a_straight_line_from_the_base_year():
+    # Registered population 300 in the base year 2017, goal 400 in 2020: 333.3 expected in 2018.
+    t = targets(hukou_population=400.0, hukou_population_tolerance=0.0)
+    track = tracker(t)
+    below = {**rates(), "hukou_population": np.array([100.0, 230.0, 330.0])}
+    out = track.record(2018, below)
+    assert out["target_hukou_population_path"][-1] == pytest.approx(300 + 100 / 3)
+    assert out["target_hukou_population_on_track"][-1] == 0.0  # 330 < 333.3
+    assert out["target_hukou_population_met"][-1] == 0.0
+    assert track.record(2019, below)["target_hukou_population_path"][-1] == pytest.approx(
+        300 + 200 / 3
+    )
+    late = track.record(2025, below)
+    assert late["target_hukou_population_path"][-1] == 400.0  # the goal from the target year on
+    # The gap path starts from no narrowing at the 2013 baseline: 2 pp by 2020, 5/7 of it by 2018.
+    assert out["target_gap_narrowing_path"][-1] == pytest.approx(2.0 * 5 / 7)

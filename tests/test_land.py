@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from simulation import land
 from simulation.config import DEFAULT_TIERS, LandParams
+from simulation.names import Limit
 
 NOT_CENTRAL = np.array([False])
 
@@ -68,34 +69,39 @@ def allocate(entitlement, stock=100.0, ceiling=200.0, p=None, central=False):
     )
 
 
+def sources(g: land.Grant) -> tuple[float, ...]:
+    """Land granted from the plan quota, rural exit and renewal, in that order."""
+    return tuple(float(g.by_source[s][0]) for s in ("plan_quota", "rural_exit", "renewal"))
+
+
 def test_small_entitlement_is_met_from_the_plan_quota_first():
     g = allocate(5.0)
-    assert (g.plan_quota_ha[0], g.rural_exit_ha[0], g.renewal_ha[0]) == (5.0, 0.0, 0.0)
-    assert g.limit[0] == land.LIMIT_NONE
+    assert sources(g) == (5.0, 0.0, 0.0)
+    assert g.limit[0] == Limit.NONE
 
 
 def test_sources_are_used_in_order_and_supply_binds():
     g = allocate(20.0)
-    assert (g.plan_quota_ha[0], g.rural_exit_ha[0], g.renewal_ha[0]) == (10.0, 2.0, 1.0)
+    assert sources(g) == (10.0, 2.0, 1.0)
     assert g.linked_ha[0] == 13.0
     assert g.new_land_ha[0] == 12.0  # renewal reuses existing land
-    assert g.limit[0] == land.LIMIT_SUPPLY
+    assert g.limit[0] == Limit.SUPPLY
 
 
 def test_ceiling_holds_new_land_but_not_renewal():
     g = allocate(20.0, stock=195.0, ceiling=200.0)
     assert g.new_land_ha[0] == pytest.approx(5.0)
-    assert g.renewal_ha[0] == 1.0
-    assert g.limit[0] == land.LIMIT_CEILING
+    assert g.by_source["renewal"][0] == 1.0
+    assert g.limit[0] == Limit.CEILING
 
 
 def test_source_order_is_a_scenario_choice():
     g = allocate(2.0, p=params(source_order=("renewal", "rural_exit", "plan_quota")))
-    assert (g.renewal_ha[0], g.rural_exit_ha[0], g.plan_quota_ha[0]) == (1.0, 1.0, 0.0)
+    assert sources(g) == (0.0, 1.0, 1.0)
 
 
 def test_central_district_is_reported_as_such():
-    assert allocate(0.0, central=True).limit[0] == land.LIMIT_CENTRAL
+    assert allocate(0.0, central=True).limit[0] == Limit.CENTRAL
 
 
 @given(
@@ -113,9 +119,9 @@ def test_grant_never_exceeds_entitlement_nor_takes_land_above_the_ceiling(
     g = allocate(entitlement, stock=stock, ceiling=stock + headroom, p=p)
     assert g.linked_ha[0] <= entitlement + 1e-9
     assert stock + g.new_land_ha[0] <= stock + headroom + 1e-6
-    assert min(g.plan_quota_ha[0], g.rural_exit_ha[0], g.renewal_ha[0]) >= 0
+    assert min(sources(g)) >= 0
     met = g.linked_ha[0] >= entitlement - 1e-9
-    assert (g.limit[0] == land.LIMIT_NONE) == met
+    assert (g.limit[0] == Limit.NONE) == met
 
 
 def test_ceiling_is_the_base_stock_plus_headroom():

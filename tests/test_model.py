@@ -167,13 +167,13 @@ def test_persons_per_agent_scales_people_not_results(scenario):
 
 
 def test_a_broken_account_stops_the_run_naming_year_district_and_quantity(scenario, monkeypatch):
-    original = engine.Model._register
+    original = engine.Model.register
 
     def leaky(self, channel, heads, tally):
         original(self, channel, heads, tally)
-        self.hukou[1] -= 1  # one settler in Edge goes missing
+        self.registry.hukou[1] -= 1  # one settler in Edge goes missing
 
-    monkeypatch.setattr(engine.Model, "_register", leaky)
+    monkeypatch.setattr(engine.Model, "register", leaky)
     with pytest.raises(AccountError, match=r"2018, district Edge, registered population"):
         simulation.run(scenario)
 

@@ -15,10 +15,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 import simulation
-from simulation import plots, report
 from simulation.assumptions import assumed_inputs
-from simulation.results import COLUMNS, LongTable, write_folder
+from simulation.output import write_folder
+from simulation.results import COLUMNS, LongTable
 from simulation.variables import VARIABLES
+from simulation.views import plots, report
 
 TINY = Path(__file__).parent / "data" / "tiny" / "tiny.toml"
 CONTRACT = (
@@ -55,7 +56,7 @@ def test_every_contract_variable_is_published_with_its_unit(results):
     rows = list(csv.reader(io.StringIO(results.table.to_csv())))
     assert tuple(rows[0]) == COLUMNS
     for row in rows[1:]:
-        assert row[6] == VARIABLES[row[4]][0]
+        assert row[6] == VARIABLES[row[4]].unit
 
 
 def test_city_totals_are_sums_and_rates_are_recomputed(results):
@@ -167,14 +168,7 @@ def _replace(table: LongTable, variable: str, district: str, values: list[float]
 
 
 def _without(table: LongTable, variables: set[str]) -> LongTable:
-    keep = ~np.isin(table.variable, sorted(variables))
-    return dataclasses.replace(
-        table,
-        year=table.year[keep],
-        district=table.district[keep],
-        variable=table.variable[keep],
-        value=table.value[keep],
-    )
+    return table.filter(~np.isin(table.variable, sorted(variables)))
 
 
 def _row(text: str, section: str, *first: str) -> list[str]:
@@ -218,26 +212,40 @@ def test_report_splits_linked_land_and_states_the_planning_band(results):
 
 def test_report_counts_the_years_a_quota_was_filled(results):
     t = results.table
-    years, settled = t.select("settled_talent", "Edge")
-    quota = results.manifest["scenario"]["channels"]["talent"]["quota"][1]
-    filled = int((settled >= quota - results.scenario.persons_per_agent).sum())
+    years, filled = t.select("quota_filled_talent", "Edge")
+    quota = results.scenario.channels.talent.quota[1]
     text = report.render(t, results.manifest)
     row = _row(text, "Quotas", "talent", "Edge")
     assert row[2] == f"{quota:,.0f}"
-    assert row[3].startswith(f"{filled} of {len(years)} yrs")
-    short = _replace(t, "settled_talent", "Edge", [quota, quota - 50, quota - 1, quota, 0])
+    assert row[3].startswith(f"{int(filled.sum())} of {len(years)} yrs")
+    short = _replace(t, "quota_filled_talent", "Edge", [1, 0, 1, 1, 0])
     row = _row(report.render(short, results.manifest), "Quotas", "talent", "Edge")
-    assert row[3] == f"3 of 5 yrs ({years[0]}, {years[2]}-{years[3]})"  # 1 short is one agent
+    assert row[3] == f"3 of 5 yrs ({years[0]}, {years[2]}-{years[3]})"
+
+
+def test_quota_use_counts_the_settlers_and_a_quota_fills_only_under_demand(results):
+    ample = simulation.run(results.scenario.with_values({"channels.talent.quota": 1e6})).table
+    scarce = simulation.run(results.scenario.with_values({"channels.talent.quota": 1})).table
+    for district in ("Core", "Edge", "ALL"):
+        # Main applicants only count against the quota in this scenario: used = settled.
+        for table in (results.table, ample, scarce):
+            np.testing.assert_array_equal(
+                table.select("quota_used_talent", district)[1],
+                table.select("settled_talent", district)[1],
+            )
+    for district in ("Core", "Edge"):
+        assert not ample.select("quota_filled_talent", district)[1].any()
+        assert scarce.select("quota_filled_talent", district)[1].all()
+    assert len(results.table.select("quota_filled_talent")[0]) == 0  # no city row for districts
 
 
 def test_report_quotas_and_channels_leave_out_a_closed_channel(results):
-    manifest = copy.deepcopy(results.manifest)
-    text = report.render(results.table, manifest)
+    text = report.render(results.table, results.manifest)
     assert _row(text, "Quotas", "special", "city")
     total = results.table.select("settled_special")[1].sum()
     assert f"special {total:,.0f}" in text.split("## Targets")[0]
-    manifest["scenario"]["channels"]["special"]["enabled"] = False
-    text = report.render(results.table, manifest)
+    closed = simulation.run(results.scenario.with_values({"channels.special.enabled": False}))
+    text = report.render(closed.table, closed.manifest)
     assert "| special |" not in text
     assert "special " not in text.split("## Targets")[0]
 

@@ -38,7 +38,7 @@ def write(folder: Path, text: str, name: str = "case.toml") -> Path:
 
 def error_of(path: Path, overrides: dict[str, object] | None = None) -> ScenarioError:
     with pytest.raises(ScenarioError) as info:
-        load_scenario(path, overrides=overrides)
+        load_scenario(path, overrides=overrides, origin="--set")
     return info.value
 
 
@@ -541,6 +541,12 @@ def test_override_of_one_district_keeps_the_others():
 def test_extends_cannot_be_overridden():
     error = error_of(TINY / "tiny.toml", overrides={"extends": "other.toml"})
     assert (error.file, error.key) == ("--set", "extends")
+
+
+def test_a_mistake_in_overrides_given_in_python_is_not_blamed_on_the_command_line():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(TINY / "tiny.toml", overrides={"channels.points.quota": -3})
+    assert info.value.file == "overrides"
 
 
 def test_a_partial_schedule_keeps_the_channels_own_defaults():

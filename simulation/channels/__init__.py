@@ -8,6 +8,7 @@ from simulation.channels.policy import Policy
 from simulation.channels.special import Special
 from simulation.channels.talent import Talent
 from simulation.config import Channels
+from simulation.names import CHANNELS, ChannelName
 
 __all__ = [
     "Channel",
@@ -21,12 +22,18 @@ __all__ = [
 ]
 
 
+KINDS: dict[ChannelName, type[Channel]] = {
+    "talent": Talent,
+    "points": Points,
+    "policy": Policy,
+    "special": Special,
+}
+
+
 def build(params: Channels) -> list[Channel]:
     """The enabled channels, in the plan's order of importance."""
-    made: list[Channel] = [
-        Talent(params.talent),
-        Points(params.points),
-        Policy(params.policy),
-        Special(params.special),
+    return [
+        KINDS[name](getattr(params, name))  # type: ignore[call-arg]
+        for name in CHANNELS
+        if getattr(params, name).enabled
     ]
-    return [c for c in made if getattr(params, c.name).enabled]

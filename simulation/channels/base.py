@@ -75,6 +75,8 @@ class Channel(ABC):
     schedule: ChannelWindows
     #: None for a demand-driven channel without quota.
     quota_per_group: np.ndarray | None
+    #: Whether the quota groups are the districts (else one citywide group).
+    quota_by_district: bool = False
 
     @abstractmethod
     def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:

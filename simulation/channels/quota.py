@@ -10,14 +10,39 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config import ChannelWindows
+from simulation.population import Population
+
+Record = dict[str, np.ndarray]
+
+
+def cost(pop: Population, heads: np.ndarray, ppa: int, schedule: ChannelWindows) -> np.ndarray:
+    """What each admitted head uses of the quota: the persons it stands for, with dependents
+    when the quota counts them (`quota_counts_dependents`)."""
+    out = np.full(len(heads), float(ppa))
+    if schedule.quota_counts_dependents:
+        out *= 1 + pop.dependents[heads]
+    return out
 
 
 class QuotaBook:
-    """Released and used quota of one channel in one year, per quota group."""
+    """Released and used quota of one channel in one year, per quota group.
 
-    def __init__(self, annual: np.ndarray, schedule: ChannelWindows) -> None:
+    Groups are the districts (`per_district`) or one citywide group.
+    """
+
+    def __init__(
+        self,
+        channel: str,
+        annual: np.ndarray,
+        schedule: ChannelWindows,
+        n_districts: int,
+        per_district: bool,
+    ) -> None:
+        self.channel = channel
         self.annual = np.asarray(annual, dtype=float)
         self.schedule = schedule
+        self.n_districts = n_districts
+        self.per_district = per_district
         self.carry = np.zeros_like(self.annual)
         self.start_year(0)
 
@@ -26,6 +51,7 @@ class QuotaBook:
         self.year_quota = self.annual * growth
         self.released = self.carry.copy()
         self.used = np.zeros_like(self.annual)
+        self.filled = np.zeros(len(self.annual), dtype=bool)
 
     def release(self) -> np.ndarray:
         """Open a window: add its share of the year's quota and return what is available."""
@@ -35,8 +61,27 @@ class QuotaBook:
     def remaining(self) -> np.ndarray:
         return np.maximum(self.released - self.used, 0.0)
 
-    def use(self, per_group: np.ndarray) -> None:
+    def use(self, per_group: np.ndarray, turned_away: np.ndarray) -> None:
+        """Book what admitted applicants used; `turned_away` counts approved applicants per
+        group refused for lack of quota."""
         self.used = self.used + per_group
+        self.filled |= turned_away > 0
+
+    def record(self) -> Record:
+        """The year's released, used and filled quota, per district and city where the groups
+        are districts, for the city alone otherwise."""
+        return {
+            f"quota_released_{self.channel}": self._rows(self.released),
+            f"quota_used_{self.channel}": self._rows(self.used),
+            f"quota_filled_{self.channel}": self._rows(self.filled.astype(float), total=False),
+        }
+
+    def _rows(self, values: np.ndarray, total: bool = True) -> np.ndarray:
+        if self.per_district:
+            return np.r_[values, values.sum() if total else np.nan]
+        out = np.full(self.n_districts + 1, np.nan)
+        out[-1] = values.sum()
+        return out
 
     def close_year(self) -> None:
         unused = self.remaining()

@@ -17,6 +17,7 @@ from simulation.population import Population
 
 class Talent(Channel):
     name = "talent"
+    quota_by_district = True
 
     def __init__(self, params: TalentChannel) -> None:
         self.params = params

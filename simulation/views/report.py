@@ -10,16 +10,15 @@ from typing import Any
 
 import numpy as np
 
+from simulation.names import CHANNELS, CITY, QUOTA_CHANNELS, Limit
 from simulation.results import LongTable
-from simulation.variables import SETTLED_BY_CHANNEL
 
-# (variable, flag in the target year, goal in the targets table, digits)
+# (variable, target name in the published variables, goal in the targets table, digits)
 TARGETS = (
-    ("hukou_population", "target_hukou_population_met", "hukou_population", 0),
-    ("hukou_urbanization_rate", "target_hukou_urbanization_met", "hukou_urbanization_rate", 2),
-    ("gap_narrowing_since_baseline_pp", "target_gap_narrowing_met", "gap_narrowing_pp", 2),
+    ("hukou_population", "hukou_population", "hukou_population", 0),
+    ("hukou_urbanization_rate", "hukou_urbanization", "hukou_urbanization_rate", 2),
+    ("gap_narrowing_since_baseline_pp", "gap_narrowing", "gap_narrowing_pp", 2),
 )
-LIMITS = {1: "supply", 2: "ceiling", 3: "central"}
 BAND = {-1: "below", 0: "within", 1: "above"}
 
 
@@ -63,23 +62,6 @@ def _persons(n: int) -> str:
     return f"{n} person" if n == 1 else f"{n:,} persons"
 
 
-def _path(start: tuple[int, float], goal: float, target_year: int, year: int) -> float:
-    """The straight line from (start year, start value) to the goal in the target year."""
-    start_year, value = start
-    if target_year <= start_year:
-        return goal
-    return value + (goal - value) * (year - start_year) / (target_year - start_year)
-
-
-def _slack(goal_key: str, path: float, t: dict[str, Any]) -> float:
-    """The shortfall a target accepts ('about'), applied to the path too."""
-    if goal_key == "hukou_population":
-        return path * t.get("hukou_population_tolerance", 0.0)
-    if goal_key == "hukou_urbanization_rate":
-        return float(t.get("hukou_urbanization_tolerance_pp", 0.0))
-    return 0.0
-
-
 def _label(year: int, base: int, t: dict[str, Any]) -> str:
     if year == base:
         return f"{year} (base year)"
@@ -88,23 +70,21 @@ def _label(year: int, base: int, t: dict[str, Any]) -> str:
     return f"{year} (mid-term evaluation)" if year < t["year"] else f"{year} (evaluation)"
 
 
-def _target_cell(
-    table: LongTable, year: int, base: int, target: tuple[Any, ...], t: dict[str, Any]
-) -> str:
-    variable, flag, goal_key, digits = target
+def _target_cell(table: LongTable, year: int, base: int, target: tuple[Any, ...]) -> str:
+    variable, name, _, digits = target
     value = _get(table, variable, year)
     if year == base or math.isnan(value):
         return _fmt(value, digits)
-    if year >= t["year"]:
-        status = "met" if _get(table, flag, year) == 1 else "missed"
-    else:
-        if goal_key == "gap_narrowing_pp":
-            start = (t["baseline_year"], 0.0)
-        else:
-            start = (base, _get(table, variable, base))
-        path = _path(start, t[goal_key], t["year"], year)
-        status = "on track" if value >= path - _slack(goal_key, path, t) else "behind"
+    flag = "met" if year >= _target_year(table, name) else "on_track"
+    reached = _get(table, f"target_{name}_{flag}", year) == 1
+    status = {"met": ("met", "missed"), "on_track": ("on track", "behind")}[flag][not reached]
     return f"{_fmt(value, digits)} ({status})"
+
+
+def _target_year(table: LongTable, name: str) -> int:
+    """The first year whose path is the goal itself: the target year."""
+    years, path = table.select(f"target_{name}_path")
+    return int(years[path == path[-1]][0]) if len(years) else 0
 
 
 def _targets(table: LongTable, t: dict[str, Any] | None, base: int) -> list[str]:
@@ -120,7 +100,7 @@ def _targets(table: LongTable, t: dict[str, Any] | None, base: int) -> list[str]
         if year not in simulated:
             lines.append(f"| {_label(year, base, t)} | not simulated | | |")
             continue
-        cells = [_target_cell(table, year, base, target, t) for target in TARGETS]
+        cells = [_target_cell(table, year, base, target) for target in TARGETS]
         lines.append(f"| {_label(year, base, t)} | " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -136,10 +116,10 @@ def _targets(table: LongTable, t: dict[str, Any] | None, base: int) -> list[str]
 def _limits(table: LongTable, district: str) -> str:
     years, codes = table.select("land_binding_limit", district)
     parts = []
-    for code, name in LIMITS.items():
-        bound = years[codes == code]
-        if len(bound):
-            parts.append(f"{name} {_count(len(bound))} ({_years(bound)})")
+    for limit in Limit:
+        bound = years[codes == limit]
+        if limit != Limit.NONE and len(bound):
+            parts.append(f"{limit.label} {_count(len(bound))} ({_years(bound)})")
     return "; ".join(parts) or "none"
 
 
@@ -176,50 +156,44 @@ def _districts(table: LongTable, band: list[float]) -> list[str]:
     return lines
 
 
-def _filled(table: LongTable, channel: str, district: str, quota: float, s: dict[str, Any]) -> str:
-    schedule = s["channels"][channel]["schedule"]
-    if schedule.get("quota_counts_dependents"):
-        return "n/a (the quota counts dependents)"
-    if quota <= 0:
-        return "no quota"
-    years, settled = table.select(f"settled_{channel}", district)
-    first = s["base_year"] + 1
-    growth = (1 + schedule.get("quota_growth", 0.0)) ** (years - first)
-    full = years[settled >= quota * growth - s["persons_per_agent"]]
+def _filled(table: LongTable, channel: str, district: str) -> str:
+    years, filled = table.select(f"quota_filled_{channel}", district)
+    full = years[filled == 1]
     shown = f" ({_years(full)})" if 0 < len(full) < len(years) else ""
     return f"{len(full)} of {_count(len(years))}{shown}"
 
 
 def _quotas(table: LongTable, s: dict[str, Any]) -> list[str]:
-    districts = [d for d in table.districts if d != "ALL"]
-    lines = ["| channel | where | quota per year | filled in |", "|---|---|---|---|"]
-    for name, channel in s["channels"].items():
-        if not channel.get("enabled", True) or "quota" not in channel:
+    districts = [d for d in table.districts if d != CITY]
+    lines = ["| channel | where | quota released per year | filled in |", "|---|---|---|---|"]
+    for name in QUOTA_CHANNELS:
+        if f"quota_released_{name}" not in table.variables:
             continue
-        quota = channel["quota"]
-        groups = zip(districts, quota, strict=True) if isinstance(quota, list) else [("ALL", quota)]
-        growth = channel["schedule"].get("quota_growth", 0.0)
-        rise = f", {growth:+.1%}/yr" if growth else ""
-        for district, q in groups:
-            where = "city" if district == "ALL" else district
-            cell = _filled(table, name, district, q, s)
-            lines.append(f"| {name} | {where} | {_fmt(q)}{rise} | {cell} |")
+        groups = districts if len(table.select(f"quota_filled_{name}", districts[0])[0]) else [CITY]
+        for district in groups:
+            _, released = table.select(f"quota_released_{name}", district)
+            where = "city" if district == CITY else district
+            amount = (
+                _fmt(released[0])
+                if np.ptp(released) == 0
+                else (f"{_fmt(released.min())}-{_fmt(released.max())}")
+            )
+            lines.append(f"| {name} | {where} | {amount} | {_filled(table, name, district)} |")
     if len(lines) == 2:
         return ["No channel with a quota is open."]
     lines += [
         "",
-        "A quota is *filled* in a year when the main applicants it admitted came within one agent "
-        f"({_persons(s['persons_per_agent'])}) of it; in the other years the channel ran out of "
-        "eligible, willing applicants first.",
+        "A quota is *filled* in a year when an approved applicant was turned away for lack of "
+        "quota; in the other years the channel ran out of eligible, willing applicants first.",
     ]
     return lines
 
 
 def _channels(table: LongTable, s: dict[str, Any]) -> str:
     parts = [
-        f"{name} {_fmt(_total(table, variable))}"
-        for name, variable in SETTLED_BY_CHANNEL.items()
-        if s["channels"].get(name, {}).get("enabled", True)
+        f"{name} {_fmt(_total(table, f'settled_{name}'))}"
+        for name in CHANNELS
+        if s["channels"][name]["enabled"]
     ]
     dependents = _fmt(_total(table, "settled_dependents"))
     return (

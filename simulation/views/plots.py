@@ -13,20 +13,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+from simulation.names import CHANNELS, LAND_SOURCE_LABELS, LAND_SOURCES
 from simulation.results import LongTable
 
-CHANNELS = (
-    "settled_talent",
-    "settled_points",
-    "settled_policy",
-    "settled_special",
-    "settled_dependents",
-)
-SOURCES = {
-    "linked_plan_quota_ha": "plan quota",
-    "linked_rural_exit_ha": "rural exit",
-    "linked_renewal_ha": "renewal",
-}
+SETTLED = (*(f"settled_{c}" for c in CHANNELS), "settled_dependents")
+SOURCES = {f"linked_{s}_ha": LAND_SOURCE_LABELS[s] for s in LAND_SOURCES}
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -46,8 +37,8 @@ def plot_settlement(table: LongTable, *, ax: Axes | None = None) -> Axes:
     """City settlers per year, stacked by channel, dependents on top."""
     ax = _axes(ax)
     years, _ = table.select("settled_total")
-    stacks = [table.select(v)[1] for v in CHANNELS]
-    labels = [v.removeprefix("settled_") for v in CHANNELS]
+    stacks = [table.select(v)[1] for v in SETTLED]
+    labels = [v.removeprefix("settled_") for v in SETTLED]
     ax.stackplot(years, *stacks, labels=labels)
     ax.set(title="Settled per year by channel (city)", xlabel="year", ylabel="persons")
     _by_year(ax)
