@@ -6,6 +6,7 @@ Model only: writing a results folder lives in `simulation.output`, figures and r
 
 from __future__ import annotations
 
+import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from simulation.assumptions import assumed_inputs
 from simulation.config import Scenario
 from simulation.engine import simulate
 from simulation.errors import ScenarioError
+from simulation.outcomes import affects_headlines
 from simulation.results import LongTable, checksum, jsonable, versions
-from simulation.scenario import load_scenario
+from simulation.scenario import format_override, load_scenario
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,11 +33,16 @@ class Results:
     def to_pandas(self) -> Any:
         return self.table.to_pandas()
 
-    def write(self, root: str | Path = "results", run_id: str | None = None) -> Path:
-        """Write `root/<scenario>/<run id>/` (tables, manifest, figures, report); return it."""
+    def write(
+        self, root: str | Path = "results", run_id: str | None = None, fmt: str = "png"
+    ) -> Path:
+        """Write `root/<scenario>/<run id>/` (tables, manifest, figures, report); return it.
+
+        Figures are PNG, or `fmt` "svg" or "pdf".
+        """
         from simulation.output import write_results  # figures load matplotlib: only when asked
 
-        return write_results(self, root, run_id)
+        return write_results(self, root, run_id, fmt)
 
 
 def run(scenario: Scenario | str | Path, seed: int | None = None, *, replicate: int = 0) -> Results:
@@ -69,16 +76,41 @@ def manifest(
 ) -> dict[str, Any]:
     """Everything needed to reproduce a run: the resolved scenario, seeds, overrides, versions,
     input checksums, and the assumed inputs the results depend on."""
-    files = [*scenario.files, scenario.districts.source]
-    if scenario.districts.provenance_source:
-        files.append(scenario.districts.provenance_source)
+    table = scenario.districts
+    files = [*scenario.files, table.source, table.provenance_source, table.boundaries]
+    assumptions = [
+        {**row, "headline": affects_headlines(row["key"])} for row in assumed_inputs(scenario)
+    ]
     return {
+        "kind": "run",
         "scenario": jsonable(scenario),
         "seed": scenario.seed,
         "replicates": [{"replicate": r, "seed": s} for r, s in seeds],
         "overrides": {key: jsonable(value) for key, value in scenario.overrides},
         "versions": versions(),
-        "inputs": {str(f): checksum(f) for f in dict.fromkeys(files)},
+        "inputs": {str(f): checksum(f) for f in dict.fromkeys(files) if f},
         "wall_seconds": round(wall_seconds, 3),
-        "assumptions": jsonable(assumed_inputs(scenario)),
+        "command": command("run", [scenario], scenario.seed, len(seeds)),
+        "assumptions": jsonable(assumptions),
     }
+
+
+def command(verb: str, scenarios: list[Scenario], seed: int, replicates: int) -> str:
+    """The command line that reproduces a run or a comparison."""
+    words = ["python", "run.py", verb]
+    for s in scenarios:
+        words.append(_shown_path(s.source.path if s.source else s.files[-1]))
+    words += ["--seed", str(seed)]
+    if replicates > 1 or verb == "compare":
+        words += ["--replicates", str(replicates)]
+    for key, value in scenarios[0].overrides if verb == "run" else ():
+        words += ["--set", format_override(key, value)]
+    return shlex.join(words)
+
+
+def _shown_path(path: str) -> str:
+    """A path as short as it can be said from the current folder."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,8 +1,9 @@
-"""The command line: argument parsing, exit codes and file names; nothing else.
+"""The command line: argument parsing, exit codes and where files go; nothing else.
 
     python run.py                                  # the Guangzhou default scenario
-    python run.py run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]
+    python run.py run SCENARIO [--seed N] [--replicates R] [--set key.path=value ...]
     python run.py SCENARIO                         # shorthand for `run SCENARIO`
+    python run.py compare A.toml B.toml [...] [--replicates R] [--seed N] [--workers N]
 
 Exit status: 0 success, 2 a user error (one line on stderr), 1 anything else.
 """
@@ -11,21 +12,61 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
-from simulation.api import run
 from simulation.errors import AccountError, ScenarioError
 from simulation.scenario import load_scenario, parse_override
 
 DEFAULT_SCENARIO = (
     Path(__file__).resolve().parents[1] / "scenarios" / "guangzhou" / "plan_2017.toml"
 )
-COMMANDS = ("run",)
+COMMANDS = ("run", "compare")
+FORMATS = ("png", "svg", "pdf")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise ScenarioError("command line", self.prog, "valid arguments (see --help)", message)
+
+
+def _count(what: str) -> Callable[[str], int]:
+    """A positive whole number of `what`, as an argparse type."""
+
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise argparse.ArgumentTypeError(
+                f"invalid value {text!r} ({what}: a whole number >= 1)"
+            )
+        return int(text)
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    """`--seed`: a non-negative integer, as numpy's generators need."""
+    if not (text.isascii() and text.isdigit()) or int(text) >= 2**63:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r} (a non-negative integer)")
+    return int(text)
+
+
+def _common(parser: argparse.ArgumentParser, *, replicates_help: str) -> None:
+    parser.add_argument("--seed", type=_seed, help="replace the scenario's seed")
+    parser.add_argument(
+        "--replicates", type=_count("replicates"), metavar="R", help=replicates_help
+    )
+    parser.add_argument(
+        "--workers",
+        type=_count("workers"),
+        metavar="N",
+        help="processes to run replicates in (default: all cores, at most one per run)",
+    )
+    parser.add_argument("--out", default="results", help="results root folder (default: results)")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="png", help="figure format (default: png)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,24 +76,29 @@ def _parser() -> argparse.ArgumentParser:
     one.add_argument(
         "scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario TOML file"
     )
-    one.add_argument("--seed", type=_seed, help="replace the scenario's seed")
     one.add_argument(
         "--set",
         dest="overrides",
         action="append",
         default=[],
         metavar="KEY.PATH=VALUE",
-        help="override a scenario value (TOML syntax), e.g. channels.points.quota=8000",
+        help="override a scenario value (TOML syntax), e.g. channels.points.quota=8000; repeat "
+        "for more",
     )
-    one.add_argument("--out", default="results", help="results root folder (default: results)")
+    _common(
+        one,
+        replicates_help="replicates, seeds spawned from the seed (default: the "
+        "scenario's `replicates`, else 1)",
+    )
+    many = commands.add_parser(
+        "compare",
+        help="run scenarios on the same replicate seeds and difference each against the first",
+    )
+    many.add_argument(
+        "scenarios", nargs="+", help="scenario TOML files; the first is the reference"
+    )
+    _common(many, replicates_help="replicates per scenario (default: 10)")
     return parser
-
-
-def _seed(text: str) -> int:
-    """`--seed`: a non-negative integer, as numpy's generators need."""
-    if not (text.isascii() and text.isdigit()):
-        raise argparse.ArgumentTypeError(f"invalid value {text!r} (a non-negative integer)")
-    return int(text)
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -64,20 +110,43 @@ def _normalise(argv: list[str]) -> list[str]:
     return ["run", *argv]
 
 
-def _run(args: argparse.Namespace) -> int:
+def _pool(workers: int | None, jobs: int) -> AbstractContextManager[Any]:
+    from simulation.experiments.runner import default_workers, make_executor
+
+    executor = make_executor(workers or default_workers(jobs))
+    return executor if executor is not None else nullcontext()
+
+
+def _run(args: argparse.Namespace) -> Path:
+    from simulation.experiments import replicate
+
     overrides = dict(parse_override(text) for text in args.overrides)
     scenario = load_scenario(args.scenario, overrides, origin="--set")
-    results = run(scenario, seed=args.seed)
-    folder = results.write(args.out)
-    print(folder)
-    return 0
+    count = args.replicates or scenario.replicates
+    with _pool(args.workers, count) as executor:
+        results = replicate(scenario, count, args.seed, executor)
+    return results.write(args.out, fmt=args.format)
+
+
+def _compare(args: argparse.Namespace) -> Path:
+    from simulation.experiments import compare
+    from simulation.experiments.compare import check_comparable
+
+    scenarios = [load_scenario(path, origin="--set") for path in args.scenarios]
+    check_comparable(scenarios)
+    count = args.replicates or 10
+    with _pool(args.workers, count * len(scenarios)) as executor:
+        comparison = compare(scenarios, count, args.seed, executor)
+    return comparison.write(args.out, fmt=args.format)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python run.py`; returns the exit status."""
     try:
         args = _parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
-        return _run(args)
+        folder = {"run": _run, "compare": _compare}[args.command](args)
+        print(folder)
+        return 0
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -66,6 +66,8 @@ class District:
     urban_resident_share: float
     land_area_km2: float
     urban_construction_land_ha: float
+    name_zh: str = ""  # the district's name in Chinese, for reports (optional column)
+    adcode: str = ""  # its administrative code, for matching map boundaries (optional)
 
     @property
     def non_hukou_population(self) -> int:
@@ -80,6 +82,7 @@ class DistrictTable:
     source: str
     provenance: tuple[tuple[str, str, str, str], ...] = ()
     provenance_source: str = ""
+    boundaries: str = ""  # a GeoJSON file of district boundaries, for maps (optional)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from simulation.config import District, DistrictTable
@@ -11,6 +12,7 @@ from simulation.errors import ScenarioError
 INT_COLUMNS = ("resident_population", "hukou_population", "urban_hukou_population")
 FLOAT_COLUMNS = ("urban_resident_share", "land_area_km2", "urban_construction_land_ha")
 REQUIRED = ("district", *INT_COLUMNS, *FLOAT_COLUMNS)
+NAME_COLUMNS = ("name_zh", "adcode")  # optional: the Chinese name and code, for reports and maps
 PROVENANCE_COLUMNS = ("district", "field", "provenance", "note")
 PROVENANCE_FLAGS = ("sourced", "derived", "assumed")
 RESERVED_NAMES = ("ALL", "default")  # the city-total rows; the fallback key of district tables
@@ -55,7 +57,8 @@ def _district(path: Path, row: int, raw: dict[str, str]) -> District:
         )
     ints = {c: int(_number(path, row, c, raw[c], int)) for c in INT_COLUMNS}
     floats = {c: _number(path, row, c, raw[c], float) for c in FLOAT_COLUMNS}
-    district = District(name=name, **ints, **floats)  # type: ignore[arg-type]
+    names = {c: (raw.get(c) or "").strip() for c in NAME_COLUMNS}
+    district = District(name=name, **ints, **floats, **names)  # type: ignore[arg-type]
     _check_district(path, row, district)
     given = (raw.get("non_hukou_population") or "").strip()
     if (
@@ -132,8 +135,11 @@ def read_provenance(path: Path, names: tuple[str, ...]) -> tuple[tuple[str, str,
     return tuple(out)
 
 
-def read_districts(path: Path, provenance: Path | None = None) -> DistrictTable:
-    """Read and check a district table; `provenance` is its optional companion file."""
+def read_districts(
+    path: Path, provenance: Path | None = None, boundaries: Path | None = None
+) -> DistrictTable:
+    """Read and check a district table; `provenance` and `boundaries` (GeoJSON, for maps) are
+    its optional companion files."""
     rows = read_rows(path, "districts", REQUIRED)
     districts = tuple(_district(path, i, raw) for i, raw in enumerate(rows, start=2))
     names = [d.name for d in districts]
@@ -146,4 +152,20 @@ def read_districts(path: Path, provenance: Path | None = None) -> DistrictTable:
         source=str(path),
         provenance=flags,
         provenance_source=str(provenance) if provenance is not None else "",
+        boundaries=_boundaries(boundaries) if boundaries is not None else "",
     )
+
+
+def _boundaries(path: Path) -> str:
+    """The boundaries file, checked to be readable GeoJSON with features (maps read it later)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ScenarioError(
+            path, "district_boundaries", "a readable GeoJSON file", str(exc)
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        raise ScenarioError(
+            path, "district_boundaries", "a GeoJSON FeatureCollection", type(data).__name__
+        )
+    return str(path)

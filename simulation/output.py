@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -17,6 +16,7 @@ from simulation.results import jsonable, summarize, to_json
 
 if TYPE_CHECKING:
     from simulation.api import Results
+    from simulation.experiments.compare import Comparison
 
 Writer = Callable[[Path], None]
 
@@ -69,30 +69,46 @@ def run_id(manifest: dict[str, Any]) -> str:
     parts = [f"{stamp}-seed{manifest['seed']}"]
     if len(manifest["replicates"]) > 1:
         parts.append(f"r{len(manifest['replicates'])}")
-    if manifest["overrides"]:
+    if manifest.get("overrides"):
         parts.append(f"set{overrides_tag(manifest['overrides'])}")
     return "-".join(parts)
 
 
-def write_results(results: Results, root: str | Path, folder_id: str | None = None) -> Path:
-    """Write `root/<scenario>/<run id>/`: timeseries, summary, manifest, figures, report."""
-    from simulation.views import plots, report
+def write_results(
+    results: Results, root: str | Path, folder_id: str | None = None, fmt: str = "png"
+) -> Path:
+    """Write `root/<scenario>/<run id>/`: time series, summary, manifest, figures, report."""
+    from simulation import views
 
     table, manifest = results.table, results.manifest
     writers = {
         "timeseries.csv": write_text(table.to_csv()),
         "summary.csv": write_text(summarize(table).to_csv()),
         "manifest.json": write_text(to_json(manifest)),
-        "report.md": write_text(report.render(table, manifest)),
+        **views.run_files(table, manifest, fmt),
     }
-    t = results.scenario.targets
-    options = {
-        "urbanization.png": {
-            "target": t.hukou_urbanization_rate if t else None,
-            "target_year": t.year if t else None,
-        }
-    }
-    for name in plots.FIGURES:
-        writers[name] = functools.partial(plots.save_figure, table, name, **options.get(name, {}))
     folder = Path(root) / results.scenario.name / (folder_id or run_id(manifest))
+    return write_folder(folder, writers)
+
+
+def write_comparison(
+    comparison: Comparison, root: str | Path, folder_id: str | None = None, fmt: str = "png"
+) -> Path:
+    """Write `root/comparisons/<first>-vs-<others>/<id>/`: the paired differences, every run's
+    time series and their summary, the manifest, figures and the report."""
+    from simulation import views
+
+    table, manifest = comparison.table, comparison.manifest
+    writers = {
+        "comparison.csv": write_text(comparison.differences.to_csv()),
+        "timeseries.csv": write_text(table.to_csv()),
+        "summary.csv": write_text(summarize(table).to_csv()),
+        "manifest.json": write_text(to_json(manifest)),
+        **views.comparison_files(table, comparison.differences, manifest, fmt),
+    }
+    names = [s.name for s in comparison.scenarios]
+    label = f"{names[0]}-vs-{'-'.join(names[1:])}"
+    if len(label) > 120:  # keep the folder name within what file systems take
+        label = f"{names[0]}-vs-{len(names) - 1}-scenarios-{overrides_tag({'n': names})}"
+    folder = Path(root) / "comparisons" / label / (folder_id or run_id(manifest))
     return write_folder(folder, writers)

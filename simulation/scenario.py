@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import functools
 import itertools
+import json
 import math
 import re
 import tomllib
@@ -29,6 +30,7 @@ TOP_LEVEL = {
     "replicates": int,
     "districts": str,
     "district_provenance": str,
+    "district_boundaries": str,
 }
 SECTIONS: dict[str, type] = {
     "population": cfg.PopulationParams,
@@ -114,7 +116,7 @@ def _load_chain(
     if path in seen:
         raise ScenarioError(path, "extends", "no cycle of extends", " -> ".join(map(str, seen)))
     raw = _read_toml(path)
-    for key in ("districts", "district_provenance"):
+    for key in ("districts", "district_provenance", "district_boundaries"):
         if isinstance(raw.get(key), str):
             raw[key] = str((path.parent / raw[key]).resolve())
     files = [path]
@@ -127,8 +129,10 @@ def _load_chain(
     if not (path.parent / parent).is_file():
         raise ScenarioError(path, "extends", "a path to an existing scenario file", parent)
     base_raw, base_files = _load_chain(path.parent / parent, origins, (*seen, path))
-    if "districts" in raw and "district_provenance" not in raw:
-        base_raw.pop("district_provenance", None)  # a new table brings its own provenance
+    if "districts" in raw:  # a new table brings its own provenance and boundaries
+        for companion in ("district_provenance", "district_boundaries"):
+            if companion not in raw:
+                base_raw.pop(companion, None)
     _record_origins(raw, str(path), origins)
     return _merge(base_raw, raw), base_files + files
 
@@ -144,6 +148,27 @@ def parse_override(text: str, origin: str = "--set") -> tuple[str, Any]:
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
     return key, parsed
+
+
+def format_override(key: str, value: Any) -> str:
+    """`key.path=value` with the value written as TOML: what `parse_override` reads back."""
+    return f"{key}={_toml(value)}"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if value != value else ("inf" if value > 0 else "-inf")
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no TOML form for {value!r}")
 
 
 Override = tuple[str, Any, str]  # key path, value, where it was given
@@ -497,7 +522,11 @@ def _districts(raw: Raw, ctx: _Context) -> cfg.DistrictTable:
         prov_path = guess if guess.exists() else None
     else:
         prov_path = Path(_top(raw, "district_provenance", ctx))
-    return _read_districts_cached(csv_path, prov_path, _stamp(csv_path), _stamp(prov_path))
+    given = raw.get("district_boundaries")
+    bounds = None if given is None else Path(_top(raw, "district_boundaries", ctx))
+    return _read_districts_cached(
+        csv_path, prov_path, bounds, _stamp(csv_path), _stamp(prov_path), _stamp(bounds)
+    )
 
 
 def _stamp(path: Path | None) -> tuple[int, int] | None:
@@ -513,7 +542,7 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
 
 @functools.lru_cache(maxsize=32)
 def _read_districts_cached(
-    csv_path: Path, prov_path: Path | None, *stamps: tuple[int, int] | None
+    csv_path: Path, prov_path: Path | None, bounds: Path | None, *stamps: tuple[int, int] | None
 ) -> cfg.DistrictTable:
     """Variants of a scenario (sweeps, calibration) share one read of its district table."""
-    return read_districts(csv_path, prov_path)
+    return read_districts(csv_path, prov_path, bounds)

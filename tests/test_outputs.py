@@ -83,7 +83,9 @@ def test_results_folder_is_complete_and_reproducible(results, tmp_path):
     folder = results.write(tmp_path, run_id="first")
     assert folder == tmp_path / "tiny" / "first"
     names = {p.name for p in folder.iterdir()}
-    assert {"timeseries.csv", "manifest.json", "report.md"} | set(plots.FIGURES) <= names
+    assert {"timeseries.csv", "summary.csv", "manifest.json", "report.md"} | {
+        f"{n}.png" for n in plots.FIGURES
+    } <= names
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["seed"] == 42
     assert manifest["scenario"]["channels"]["points"]["quota"] == 120

@@ -118,10 +118,10 @@ def plot_districts(table: LongTable, *, ax: Axes | None = None) -> Axes:
 
 
 FIGURES = {
-    "settlement.png": plot_settlement,
-    "land.png": plot_land,
-    "urbanization.png": plot_urbanization,
-    "districts.png": plot_districts,
+    "settlement": plot_settlement,
+    "land": plot_land,
+    "urbanization": plot_urbanization,
+    "districts": plot_districts,
 }
 
 
@@ -130,4 +130,4 @@ def save_figure(table: LongTable, name: str, path: Any, **options: Any) -> None:
     fig = Figure(figsize=(8, 4.5))
     FIGURES[name](table, ax=fig.add_subplot(), **options)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=200)

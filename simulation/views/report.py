@@ -305,3 +305,28 @@ def render(table: LongTable, manifest: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def render_comparison(table: LongTable, differences: Any, manifest: dict[str, Any]) -> str:
+    """A comparison as Markdown: each scenario against the reference, headline differences."""
+    reference = manifest["reference"]
+    lines = [
+        f"# Comparison against {reference}",
+        "",
+        f"{len(manifest['replicates'])} replicates per scenario, paired by seed "
+        f"(seed {manifest['seed']}). Reproduce: `{manifest['command']}`",
+        "",
+        "| scenario | variable | year | mean difference | 95 % interval |",
+        "|---|---|---|---|---|",
+    ]
+    last = max(table.years)
+    for scenario in manifest["scenarios"][1:]:
+        for variable in ("settled_total", "linked_land_ha", "hukou_population"):
+            years, mean, low, high = differences.select(variable, scenario=scenario)
+            hit = years == last
+            if hit.any():
+                lines.append(
+                    f"| {scenario} | {variable} | {last} | {_fmt(mean[hit][0])} | "
+                    f"{_fmt(low[hit][0])} to {_fmt(high[hit][0])} |"
+                )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,49 @@
+"""Replicates of a scenario: seeds spawned from the run's seed, all runs in one table."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor
+
+import numpy as np
+
+from simulation.api import Results, check_seed, manifest
+from simulation.config import Scenario
+from simulation.experiments.runner import Job, run_many
+from simulation.results import LongTable
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """Seeds of replicates 0..R-1: replicate 0 runs with `seed` itself (so a single run and the
+    first replicate agree), replicate r > 0 with the r-th child of `SeedSequence(seed)`. A
+    replicate's seed does not depend on how many replicates are run."""
+    if replicates < 1:
+        raise ValueError(f"replicates must be at least 1, got {replicates}")
+    children = np.random.SeedSequence(seed).spawn(replicates)
+    seeds = [seed]
+    for child in children[1:]:
+        high, low = child.generate_state(2, np.uint32)
+        seeds.append((int(high) & 0x7FFFFFFF) << 32 | int(low))  # a non-negative int64
+    return seeds
+
+
+def replicate(
+    scenario: Scenario,
+    replicates: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+) -> Results:
+    """Run `replicates` replicates (default: the scenario's `replicates`) of a scenario.
+
+    The seeds come from `seed` (default: the scenario's); the table holds every replicate.
+    """
+    count = scenario.replicates if replicates is None else replicates
+    root = scenario.seed if seed is None else check_seed(seed, "replicate()")
+    if root != scenario.seed:
+        scenario = scenario.with_values({"seed": root}, origin="replicate()")
+    started = time.perf_counter()
+    seeds = replicate_seeds(root, count)
+    jobs = [Job(scenario, s, r) for r, s in enumerate(seeds)]
+    table = LongTable.concat(run_many(jobs, executor=executor))
+    info = manifest(scenario, list(enumerate(seeds)), time.perf_counter() - started)
+    return Results(scenario=scenario, table=table, manifest=info)
