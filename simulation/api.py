@@ -16,7 +16,7 @@ from simulation.assumptions import assumed_inputs
 from simulation.config import Scenario
 from simulation.engine import simulate
 from simulation.errors import ScenarioError
-from simulation.outcomes import affects_headlines
+from simulation.outcomes import affects_headlines, headlines
 from simulation.results import LongTable, checksum, jsonable, versions
 from simulation.scenario import format_override, load_scenario
 
@@ -91,6 +91,7 @@ def manifest(
         "inputs": {str(f): checksum(f) for f in dict.fromkeys(files) if f},
         "wall_seconds": round(wall_seconds, 3),
         "command": command("run", [scenario], scenario.seed, len(seeds)),
+        "headlines": [jsonable(outcome) for outcome in headlines(scenario)],
         "assumptions": jsonable(assumptions),
     }
 
