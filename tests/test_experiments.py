@@ -54,7 +54,7 @@ def test_each_replicate_is_the_run_with_its_own_seed(tiny, replicated):
     seeds = [row["seed"] for row in replicated.manifest["replicates"]]
     assert seeds == replicate_seeds(tiny.seed, 4)
     alone = simulation.run(tiny, seed=seeds[2]).table
-    years, values = table.select("settled_total", "Edge", replicate=2)
+    _years, values = table.select("settled_total", "Edge", replicate=2)
     np.testing.assert_array_equal(values, alone.select("settled_total", "Edge")[1])
     assert not np.array_equal(values, table.select("settled_total", "Edge", replicate=1)[1])
 
@@ -145,7 +145,7 @@ def test_pairing_by_seed_shrinks_the_spread_of_a_difference(tiny):
 def test_differences_are_the_mean_of_paired_differences_with_a_t_interval(tiny):
     comparison = compare([tiny, more_points(tiny)], replicates=5)
     d, table = comparison.differences, comparison.table
-    years, mean, low, high = d.select("settled_points", "ALL")
+    _years, mean, low, high = d.select("settled_points", "ALL")
     by_hand = np.array(
         [
             table.select("settled_points", scenario="tiny_more_points", replicate=r)[1]
@@ -165,12 +165,14 @@ def test_the_same_policy_compared_with_itself_differs_by_nothing(tiny):
     same = tiny.with_values({"name": "tiny_again"})
     d = compare([tiny, same], replicates=3).differences
     assert np.all(d.mean_difference == 0)
-    assert np.all(d.ci_low == 0) and np.all(d.ci_high == 0)
+    assert np.all(d.ci_low == 0)
+    assert np.all(d.ci_high == 0)
 
 
 def test_one_replicate_gives_no_interval(tiny):
     d = compare([tiny, more_points(tiny)], replicates=1).differences
-    assert np.isnan(d.ci_low).all() and np.isnan(d.ci_high).all()
+    assert np.isnan(d.ci_low).all()
+    assert np.isnan(d.ci_high).all()
     row = next(csv.reader(io.StringIO(d.to_csv().splitlines()[1])))
     assert row[-2:] == ["", ""]
 
@@ -260,7 +262,8 @@ def test_compare_gives_the_same_numbers_on_one_and_two_workers(tmp_path, capsys)
 def test_bad_comparisons_are_refused_before_anything_runs(tmp_path, capsys, argv, message):
     assert main([*argv, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and message in err
+    assert err.count("\n") == 1
+    assert message in err
     assert not any(tmp_path.iterdir())
 
 
@@ -270,5 +273,7 @@ def test_comparing_scenarios_of_different_horizons_names_both_files(tmp_path, ca
     out = tmp_path / "out"
     assert main(["compare", str(TINY), str(other), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert str(TINY) in err and str(other) in err and "horizon" in err
+    assert str(TINY) in err
+    assert str(other) in err
+    assert "horizon" in err
     assert not out.exists()

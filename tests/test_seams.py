@@ -101,7 +101,8 @@ def test_a_run_with_overrides_is_told_apart_and_can_be_reproduced(tmp_path):
     plain = simulation.run(TINY).write(tmp_path, fmt="svg")
     changed = simulation.run(simulation.load_scenario(TINY, {"channels.points.quota": 7}))
     folder = changed.write(tmp_path)
-    assert "-set" in folder.name and "-set" not in plain.name
+    assert "-set" in folder.name
+    assert "-set" not in plain.name
     command = changed.manifest["command"]
     assert "--set channels.points.quota=7" in command
     assert list(plain.glob("*.svg"))
