@@ -1,11 +1,13 @@
-"""Build the Guangzhou 2017 district table and its provenance file from the copied fact rows.
+"""Build a Guangzhou district table for a base year and its provenance file from the fact rows.
 
 Reads ``sources/guangzhou_facts.csv`` (fact rows copied verbatim, with their sources) and writes
-``districts_2017.csv`` and ``districts_2017_provenance.csv`` next to this script. Base year is
-year-end 2017; resident population is the series published before the 2020 census.
+``districts_<year>.csv`` and ``districts_<year>_provenance.csv`` next to this script, for year-end
+of the base year (default 2017; 2015 for back-casting). Resident population is the series
+published before the 2020 census.
 
-    python scenarios/guangzhou/build_districts.py           # write both files
-    python scenarios/guangzhou/build_districts.py --check   # exit 1 if the files are stale
+    python scenarios/guangzhou/build_districts.py                     # 2017: write both files
+    python scenarios/guangzhou/build_districts.py --year 2015         # the 2015 table
+    python scenarios/guangzhou/build_districts.py --year 2015 --check # exit 1 if stale
 """
 
 import argparse
@@ -17,11 +19,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FACTS_CSV = HERE / "sources" / "guangzhou_facts.csv"
-TABLE_CSV = HERE / "districts_2017.csv"
-PROVENANCE_CSV = HERE / "districts_2017_provenance.csv"
 
 CITY = "Guangzhou"
-BASE_YEAR = 2017
+DEFAULT_YEAR = 2017
 PRE_CENSUS_CITY = "pre-2020-census"  # basis text of the city rows in the pre-census series
 PRE_CENSUS_DISTRICT = "pre-census"  # basis text of the district rows in the same series
 
@@ -47,8 +47,11 @@ NAMES = tuple(name for name, _, _ in DISTRICTS)
 # "over 1.70 million" residents at year-end 2019; the derivation keeps them at or above it.
 FLOOR_2019 = {"Tianhe": 1_700_000, "Haizhu": 1_700_000}
 
-# Assumption: no district resident figures for 2017 were found, so every district is taken to
-# have grown at the city rate between 2017 and this year, whose district values are (mostly) known.
+# Assumption: no district resident figures for the base years (2015, 2017) were found, so every
+# district is taken to have grown at the city rate between the base year and this year, whose
+# district values are (mostly) known. Where that would leave a district with fewer residents than
+# its registered population, the district is held at its registered population (no
+# non-registered residents) and the other districts share the rest of the city total.
 RESIDENT_ANCHOR_YEAR = 2019
 
 # Assumption: the six districts without a 2019 pre-census figure split the rest of the 2019 city
@@ -57,15 +60,16 @@ RESIDENT_ANCHOR_YEAR = 2019
 PROPORTIONAL_WEIGHT_YEAR = 2023
 
 # Assumption: district shares of the registered (hukou) population are published for this year
-# only (annual average); they are taken to be unchanged at year-end 2017.
+# only (annual average); they are taken to be unchanged at the end of the base year.
 HUKOU_SHARE_YEAR = 2019
 
 # Assumption: the city urban-hukou rate moved linearly between the two nearest years for which
-# both the registered and the urban registered population were found.
+# both the registered and the urban registered population were found. In those years themselves
+# the urban registered population is a fact and is used as it stands.
 URBAN_HUKOU_ANCHOR_YEARS = (2015, 2018)
 
 # Not an assumption about values: district boundaries are unchanged since the 2014 reorganisation
-# (Luogang into Huangpu; Conghua and Zengcheng made districts), so these areas hold for 2017.
+# (Luogang into Huangpu; Conghua and Zengcheng made districts), so these areas hold for 2015 on.
 LAND_AREA_YEAR = 2019
 
 # Assumption: urban construction land by district was not found in any source. Existing urban
@@ -308,7 +312,7 @@ def bounded_remainder(
     return result
 
 
-def urban_hukou_rate(facts: list[Fact]) -> tuple[float, dict[int, float]]:
+def urban_hukou_rate(facts: list[Fact], year: int) -> tuple[float, dict[int, float]]:
     """City urban-hukou rate in the base year, interpolated between the anchor years."""
     rates = {
         year: number(fact(facts, CITY, "urban_hukou_population", year))
@@ -316,8 +320,70 @@ def urban_hukou_rate(facts: list[Fact]) -> tuple[float, dict[int, float]]:
         for year in URBAN_HUKOU_ANCHOR_YEARS
     }
     first, last = URBAN_HUKOU_ANCHOR_YEARS
-    weight = (BASE_YEAR - first) / (last - first)
+    weight = (year - first) / (last - first)
     return rates[first] + weight * (rates[last] - rates[first]), rates
+
+
+def city_resident_total(facts: list[Fact], year: int) -> tuple[int, str, str]:
+    """City residents at year-end (pre-census series): value, provenance flag and note.
+
+    A fact row for the year is used as it stands; without one, the value is interpolated
+    linearly between the nearest years on either side that have a row in the same series.
+    """
+    hits = matching(facts, CITY, "resident_population", year, PRE_CENSUS_CITY)
+    if len(hits) == 1:
+        return int(number(hits[0])), "sourced", cited(hits[0])
+    if hits:
+        raise SystemExit(f"expected one fact {CITY}/resident_population/{year}, found {len(hits)}")
+    series = {
+        int(row["year"]): row
+        for row in facts
+        if row["geography"] == CITY
+        and row["indicator"] == "resident_population"
+        and PRE_CENSUS_CITY in row["basis"]
+        and row["value"]
+    }
+    before = [y for y in series if y < year]
+    after = [y for y in series if y > year]
+    if not before or not after:
+        raise SystemExit(
+            f"no {CITY} resident_population for {year} and no years on both sides to interpolate"
+        )
+    first, last = max(before), min(after)
+    low, high = number(series[first]), number(series[last])
+    value = round(low + (year - first) / (last - first) * (high - low))
+    note = (
+        f"{value:,} persons; no figure found for {year}: linear between {first} "
+        f"({low:,.0f}; {series[first]['source']}; confidence {series[first]['confidence']}) and "
+        f"{last} ({high:,.0f}; {series[last]['source']}; confidence {series[last]['confidence']})"
+    )
+    return value, "derived", note
+
+
+def held_at_hukou(
+    values: dict[str, float], total: int, hukou: dict[str, int]
+) -> tuple[dict[str, int], dict[str, tuple[float, list[str]]]]:
+    """Integers proportional to values summing to total, none below that district's hukou.
+
+    Without a district below its registered population this is largest_remainder(values, total).
+    Otherwise such districts are fixed at their registered population and the rest of the total
+    is shared by the others in proportion to their values, repeated until none falls below.
+    Returns the integers and, for each district held, the value it would have had when it was
+    held and the districts held before it.
+    """
+    held: dict[str, tuple[float, list[str]]] = {}
+    while True:
+        free = {n: v for n, v in values.items() if n not in held}
+        rest = total - sum(hukou[n] for n in held)
+        scale = rest / sum(free.values())
+        below = {n: v * scale for n, v in free.items() if v * scale < hukou[n]}
+        if not below:
+            break
+        earlier = list(held)
+        held |= {n: (value, earlier) for n, value in below.items()}
+    if not held:
+        return largest_remainder(values, total), held
+    return {**{n: hukou[n] for n in held}, **largest_remainder(free, rest)}, held
 
 
 def construction_land(resident: int, share: float, area_km2: float, name: str) -> tuple[float, str]:
@@ -332,8 +398,9 @@ def construction_land(resident: int, share: float, area_km2: float, name: str) -
 class Build:
     """All derived values, the provenance rows and a printable summary."""
 
-    def __init__(self, facts: list[Fact]) -> None:
+    def __init__(self, facts: list[Fact], year: int = DEFAULT_YEAR) -> None:
         self.facts = facts
+        self.year = year
         self.rows: dict[str, dict[str, str]] = {n: {} for n in NAMES}
         self.notes: dict[tuple[str, str], Note] = {}
         self.summary: list[str] = []
@@ -365,32 +432,55 @@ class Build:
         self.construction()
 
     def residents(self) -> None:
-        """Residents: 2019 district values scaled by the city ratio 2017/2019."""
-        anchor = RESIDENT_ANCHOR_YEAR
-        total, row = self.city("resident_population", BASE_YEAR, PRE_CENSUS_CITY)
+        """Residents: 2019 district values scaled by the city ratio base year/2019."""
+        anchor, year = RESIDENT_ANCHOR_YEAR, self.year
+        total, flag, city_note = city_resident_total(self.facts, year)
         total_anchor, row_anchor = self.city("resident_population", anchor, PRE_CENSUS_CITY)
-        self.resident_total = int(total)
-        self.notes[("ALL", "resident_population")] = ("sourced", cited(row))
+        self.resident_total = total
+        self.notes[("ALL", "resident_population")] = (flag, city_note)
         self.notes[("ALL", f"resident_population_{anchor}")] = ("sourced", cited(row_anchor))
-        self.summary.append(
-            f"city residents {BASE_YEAR}: {total:,.0f} ({anchor}: {total_anchor:,.0f})"
-        )
+        self.summary.append(f"city residents {year}: {total:,.0f} ({anchor}: {total_anchor:,.0f})")
         values, how = resident_anchor(self.facts, total_anchor)
-        self.resident = largest_remainder(values, self.resident_total)
-        scale = f"x {total:,.0f}/{total_anchor:,.0f} (city {BASE_YEAR}/{anchor}), largest remainder"
+        _, hukou_by = self.hukou_allocation()
+        self.resident, held = held_at_hukou(values, self.resident_total, hukou_by)
+        scale = f"x {total:,.0f}/{total_anchor:,.0f} (city {year}/{anchor}), largest remainder"
+        held_text = ", ".join(held)
+        rest = total - sum(hukou_by[n] for n in held)
+        free_sum = sum(v for n, v in values.items() if n not in held)
         for name in NAMES:
             note = f"{how[name]}; {scale}; pre-census series"
+            if name in held:
+                scaled, earlier = held[name]
+                after = f" after {', '.join(earlier)} held" if earlier else ""
+                note = (
+                    f"{how[name]}; scaled to the city {year} total{after} it would have "
+                    f"{scaled:,.0f}, fewer than its hukou_population {hukou_by[name]:,}: held at "
+                    "hukou_population (no non-registered residents); pre-census series"
+                )
+            elif held:
+                note = (
+                    f"{how[name]}; x {rest:,}/{free_sum:,.0f} (city {year} total less "
+                    f"{held_text} held at their hukou_population, over the other districts' "
+                    f"{anchor} sum), largest remainder; pre-census series"
+                )
             self.put(name, "resident_population", str(self.resident[name]), "derived", note)
+        if held:
+            self.summary.append(f"held at hukou_population (scaled residents too few): {held_text}")
+
+    def hukou_allocation(self) -> tuple[dict[str, Fact], dict[str, int]]:
+        """The share rows and the registered population by district (city total x shares)."""
+        rows = {n: fact(self.facts, n, "hukou_population_share", HUKOU_SHARE_YEAR) for n in NAMES}
+        total, _ = self.city("hukou_population", self.year)
+        return rows, largest_remainder({n: number(r) for n, r in rows.items()}, int(total))
 
     def hukou(self) -> None:
         """Registered population: district shares times the city total."""
-        total, row = self.city("hukou_population", BASE_YEAR)
+        total, row = self.city("hukou_population", self.year)
         self.hukou_total = int(total)
         self.notes[("ALL", "hukou_population")] = ("sourced", cited(row))
-        self.summary.append(f"city hukou {BASE_YEAR}: {total:,.0f}")
-        rows = {n: fact(self.facts, n, "hukou_population_share", HUKOU_SHARE_YEAR) for n in NAMES}
+        self.summary.append(f"city hukou {self.year}: {total:,.0f}")
+        rows, self.hukou_by = self.hukou_allocation()
         shares = {n: number(row) for n, row in rows.items()}
-        self.hukou_by = largest_remainder(shares, self.hukou_total)
         for name in NAMES:
             note = (
                 f"{HUKOU_SHARE_YEAR} share {shares[name]:.2f} % of city ({rows[name]['source']}; "
@@ -412,13 +502,13 @@ class Build:
     def urban_share(self) -> None:
         """Published district urbanization rates, and the city rate they imply."""
         for name in NAMES:
-            row = fact(self.facts, name, "resident_urbanization_rate", BASE_YEAR)
+            row = fact(self.facts, name, "resident_urbanization_rate", self.year)
             self.share[name] = round(number(row) / 100, 4)
-            note = f"{row['source']}: {row['value']} % in {BASE_YEAR}, / 100"
+            note = f"{row['source']}: {row['value']} % in {self.year}, / 100"
             self.put(name, "urban_resident_share", f"{self.share[name]:.4f}", "sourced", note)
         urban = sum(self.resident[n] * self.share[n] for n in NAMES)
         self.weighted = urban / self.resident_total
-        published, row = self.city("resident_urbanization_rate", BASE_YEAR)
+        published, row = self.city("resident_urbanization_rate", self.year)
         gap = 100 * self.weighted - published
         self.notes[("ALL", "urban_resident_share")] = (
             "derived",
@@ -431,8 +521,18 @@ class Build:
         )
 
     def urban_hukou_target(self) -> int:
-        """City urban registered population in the base year (interpolated rate)."""
-        rate, anchors = urban_hukou_rate(self.facts)
+        """City urban registered population in the base year (a fact, or interpolated rate)."""
+        if self.year in URBAN_HUKOU_ANCHOR_YEARS:
+            target, row = self.city("urban_hukou_population", self.year)
+            rate = target / self.hukou_total
+            self.notes[("ALL", "urban_hukou_rate")] = (
+                "derived",
+                f"{rate:.4f} = {target:,.0f} / {self.hukou_total:,} (both sourced, {self.year})",
+            )
+            self.notes[("ALL", "urban_hukou_population")] = ("sourced", cited(row))
+            self.summary.append(f"urban hukou rate {rate:.4f}, city urban hukou {target:,.0f}")
+            return int(target)
+        rate, anchors = urban_hukou_rate(self.facts, self.year)
         target = round(rate * self.hukou_total)
         first, last = URBAN_HUKOU_ANCHOR_YEARS
         source = fact(self.facts, CITY, "urban_hukou_population", first)["source"]
@@ -585,10 +685,19 @@ def provenance_text(build: Build) -> str:
     return render(PROVENANCE_COLUMNS, rows)
 
 
-def outputs() -> tuple[dict[Path, str], Build]:
-    build = Build(load_facts(FACTS_CSV))
+def table_path(year: int) -> Path:
+    return HERE / f"districts_{year}.csv"
+
+
+def provenance_path(year: int) -> Path:
+    return HERE / f"districts_{year}_provenance.csv"
+
+
+def outputs(year: int = DEFAULT_YEAR) -> tuple[dict[Path, str], Build]:
+    build = Build(load_facts(FACTS_CSV), year)
     build.run()
-    return {TABLE_CSV: table_text(build), PROVENANCE_CSV: provenance_text(build)}, build
+    files = {table_path(year): table_text(build), provenance_path(year): provenance_text(build)}
+    return files, build
 
 
 def stale(files: dict[Path, str]) -> list[Path]:
@@ -603,10 +712,16 @@ def stale(files: dict[Path, str]) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
+        "--year",
+        type=int,
+        default=DEFAULT_YEAR,
+        help=f"base year, year-end (default {DEFAULT_YEAR}); its facts must be in the sources",
+    )
+    parser.add_argument(
         "--check", action="store_true", help="exit 1 if the written files are out of date"
     )
     args = parser.parse_args(argv)
-    files, build = outputs()
+    files, build = outputs(args.year)
     if args.check:
         out_of_date = stale(files)
         for path in out_of_date:
