@@ -1,5 +1,12 @@
 """The yearly stock-flow checks: people conserved, quotas kept, land within its bounds.
 
+The people accounts recompute each year-end stock from the previous year's published stock and
+flows counted apart from the code that applied them: arrivals, departures and settlement from
+the heads' own records of when each happened; natural change and hukou moved out from the rates
+and the registered stock; university moves from the students' cohorts. A flow applied twice, or
+not at all, or a stock changed outside a flow, breaks an account. The flows the model publishes
+are checked against the same counts.
+
 A broken account is a bug in the model, never a user mistake: it stops the run with the year,
 the district and the quantity that failed.
 """
@@ -70,3 +77,53 @@ def check_land(
     ):
         if bad.any():
             raise AccountError(year, _first_bad(names, bad), quantity, detail)
+
+
+def check_people(
+    year: int,
+    names: tuple[str, ...],
+    *,
+    start_non_hukou: np.ndarray,
+    start_hukou: np.ndarray,
+    events: dict[str, np.ndarray],
+    natural_rate: float,
+    out_rate: float,
+    students: tuple[np.ndarray, np.ndarray],
+    non_hukou: np.ndarray,
+    hukou: np.ndarray,
+) -> None:
+    """The non-registered by district of residence, the registered by district of registration.
+
+    Natural change and hukou moved out apply the year's rates to the registered stock at year
+    end before either (last year's stock and this year's settlers), rounded per district.
+    """
+    check_balance(
+        year,
+        names,
+        "non-registered population",
+        start_non_hukou,
+        events["arrived"],
+        events["left"] + events["settled_living"],
+        non_hukou,
+    )
+    before = start_hukou + events["settled_registered"]
+    enrolled, graduated_out = students
+    check_balance(
+        year,
+        names,
+        "registered population",
+        start_hukou,
+        events["settled_registered"] + np.rint(before * natural_rate) + enrolled,
+        np.rint(before * out_rate) + graduated_out,
+        hukou,
+    )
+
+
+def check_tally(
+    year: int, names: tuple[str, ...], flows: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> None:
+    """Each published flow equals the same flow counted from the heads' records."""
+    for quantity, (published, counted) in flows.items():
+        check_balance(
+            year, names, f"{quantity} as published", counted, 0 * counted, 0 * counted, published
+        )

@@ -8,12 +8,22 @@ from typing import Any
 from simulation import config
 from simulation.config import ASSUMED, Scenario
 
-SECTIONS = ("population", "flows", "reforms", "channels", "land", "fiscal", "targets")
+SECTIONS = (
+    "population",
+    "flows",
+    "students",
+    "reforms",
+    "channels",
+    "land",
+    "fiscal",
+    "targets",
+)
 QUOTA_FIELDS = ("unused_quota", "quota_growth", "quota_counts_dependents")
 # Units carried by a name alone, for parameters and district columns declared without one.
 SECTION_DEFAULTS: dict[str, Any] = {
     "population": config.PopulationParams(),
     "flows": config.FlowParams(),
+    "students": config.StudentParams(),
     "reforms": config.Reforms(),
     "channels": config.Channels(),
     "land": config.LandParams(),

@@ -13,7 +13,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from simulation.names import LAND_SOURCES, LandSource
+from simulation.series import SeriesParam, with_year
 
 ASSUMED = "assumed"
 REQUIRED: Any = object()  # a parameter without default: a scenario must give it
@@ -30,12 +33,15 @@ def param(
     per_district: bool = False,
     fill: float | None = None,
     allow_inf: bool = False,
+    series: bool = False,
+    parse: str = "",
 ) -> Any:
     """Declare a scenario parameter with its documentation and provenance.
 
     A per-district parameter is given in a scenario as one number for every district or as a
     table of district names (with an optional `default`); `fill` is the value used for every
-    district when the scenario does not name the parameter at all.
+    district when the scenario does not name the parameter at all. A `series` parameter (a
+    flow, rate or quota) may also be given as a table of years (see `simulation.series`).
     """
     meta = {
         "doc": doc,
@@ -46,6 +52,8 @@ def param(
         "per_district": per_district,
         "fill": fill,
         "allow_inf": allow_inf,
+        "series": series,
+        "parse": parse,
     }
     if default is REQUIRED:
         return field(metadata=meta)
@@ -144,7 +152,13 @@ class PopulationParams:
     mean_years_in_city: float = param(
         5.0, "years lived in the city so far (exponential), mean", unit="years", lo=0
     )
-    permit_share: float = param(0.6, "heads holding a residence permit", unit="share", lo=0, hi=1)
+    permit_share: float = param(
+        0.6,
+        "heads holding a residence permit in the base year (arrivals start without one)",
+        unit="share",
+        lo=0,
+        hi=1,
+    )
     graduate_share: float = param(
         0.03, "new graduates of the city's colleges among arriving heads", unit="share", lo=0, hi=1
     )
@@ -186,6 +200,36 @@ class PopulationParams:
     willing_share: float = param(
         0.55, "heads willing to settle (plan §2 尊重居民意愿)", unit="share", lo=0, hi=1
     )
+    works_in_home_district: float = param(
+        0.7,
+        "heads working in the district where they live; the others work in a district drawn "
+        "by `work_weights`",
+        unit="share",
+        lo=0,
+        hi=1,
+    )
+    work_weights: tuple[float, ...] = param(
+        (),
+        "relative weight of each district as a place of work for those working outside their "
+        "home district; empty means the base-year resident shares",
+        per_district=True,
+        lo=0,
+    )
+    by_district: tuple[tuple[str, str, tuple[float, ...]], ...] = param(
+        (),
+        "district-specific shares replacing the citywide ones for heads living there, as "
+        "[population.by_district.<District>] tables of age_band_shares, education_shares or "
+        "skill_shares",
+        parse="district_shares",
+    )
+
+    def shares(self, name: str, districts: tuple[str, ...]) -> np.ndarray:
+        """Shares of one attribute for each district (rows), citywide where not given."""
+        table = np.tile(np.asarray(getattr(self, name), dtype=float), (len(districts), 1))
+        for district, field_name, values in self.by_district:
+            if field_name == name and district in districts:
+                table[districts.index(district)] = values
+        return table
 
 
 @dataclass(frozen=True)
@@ -199,6 +243,7 @@ class FlowParams:
         unit="persons/year",
         lo=0,
         hi=1e9,
+        series=True,
     )
     arrivals_growth: float = param(0.0, "annual growth of arrivals", unit="share/year", lo=-1)
     arrival_weights: tuple[float, ...] = param(
@@ -208,19 +253,90 @@ class FlowParams:
         lo=0,
     )
     departure_rate: float = param(
-        0.08, "share of non-registered heads leaving per year", unit="share/year", lo=0, hi=1
+        0.08,
+        "share of non-registered heads leaving per year",
+        unit="share/year",
+        lo=0,
+        hi=1,
+        series=True,
     )
     return_age: int = param(
         60, "heads reaching this age leave the city", unit="years", lo=17, hi=200
     )
     hukou_natural_growth: float = param(
-        0.008, "natural growth of the registered population", unit="share/year", lo=-0.1, hi=0.1
+        0.008,
+        "natural growth (births less deaths) of the registered population",
+        unit="share/year",
+        lo=-0.1,
+        hi=0.1,
+        series=True,
+    )
+    hukou_out_rate: float = param(
+        0.0,
+        "registered residents moving their hukou out of the city (and leaving it) per year",
+        unit="share/year",
+        lo=0,
+        hi=0.5,
+        series=True,
     )
     permit_uptake: float = param(
-        0.15, "non-holders obtaining a residence permit per year", unit="share/year", lo=0, hi=1
+        0.15,
+        "non-holders obtaining a residence permit per year, once eligible",
+        unit="share/year",
+        lo=0,
+        hi=1,
+        series=True,
+    )
+    permit_min_residence_years: float = param(
+        0.5,
+        "residence in the city before a residence permit can be had",
+        unit="years",
+        source="居住证暂行条例 (国务院令第663号, 2016) §2: 居住半年以上",
+        lo=0,
+        hi=10,
     )
     insurance_uptake: float = param(
-        0.05, "uninsured heads starting social insurance per year", unit="share/year", lo=0, hi=1
+        0.05,
+        "uninsured heads starting social insurance per year",
+        unit="share/year",
+        lo=0,
+        hi=1,
+        series=True,
+    )
+
+
+@dataclass(frozen=True)
+class StudentParams:
+    """University students moving their hukou to the city on enrolment (plan §3 大中专学生户口迁入).
+
+    Students who move their hukou to their university's collective address join the registered
+    population where the university is; at graduation, those who stay in the city keep it and
+    the others move it out as they leave.
+    """
+
+    enrolment_per_year: float = param(
+        0.0,
+        "new students moving their hukou to the city's universities per year (a city sets its own)",
+        unit="persons/year",
+        lo=0,
+        hi=1e8,
+        series=True,
+    )
+    study_years: int = param(4, "years from enrolment to graduation", unit="years", lo=1, hi=10)
+    stay_share: float = param(
+        0.5,
+        "graduates who stay in the city and keep their hukou",
+        unit="share",
+        lo=0,
+        hi=1,
+        series=True,
+    )
+    district_weights: tuple[float, ...] = param(
+        (),
+        "relative weight of each district in university places; empty means the base-year "
+        "registered shares",
+        per_district=True,
+        lo=0,
     )
 
 
@@ -274,12 +390,19 @@ class TalentChannel:
     enabled: bool = param(True, "channel open", source="plan §5 一")
     quota: tuple[float, ...] = param(
         (),
-        "main applicants admitted per district per year (larger for Huangpu, Huadu, Nansha, "
-        "Zengcheng in the plan; sizes not published)",
+        "main applicants admitted per district of registration per year (larger for Huangpu, "
+        "Huadu, Nansha, Zengcheng in the plan; sizes not published)",
         unit="persons/year",
         per_district=True,
         fill=0,
         lo=0,
+        series=True,
+    )
+    registration: Literal["employer", "residence"] = param(
+        "employer",
+        "where talent settlers register: at the employer's or the district's collective address "
+        "in the district where they work (plan §4 三, §5 一), or where they live",
+        source="plan §4 三, §5 一",
     )
     min_education: int = param(3, "education level qualifying (3 = bachelor)", lo=0, hi=3)
     max_age: int = param(40, "age limit on the education route", unit="years", lo=16)
@@ -339,6 +462,7 @@ class PointsChannel:
         "citywide main applicants admitted per year (a city sets its own)",
         unit="persons/year",
         lo=0,
+        series=True,
     )
     max_age: int = param(45, "age limit", unit="years", source="穗府规〔2016〕6号", lo=16)
     min_insurance_years: float = param(
@@ -365,7 +489,9 @@ class PolicyChannel:
     graduates: bool = param(True, "students and graduates", source="plan §3")
     veterans: bool = param(True, "resettled veterans", source="plan §3")
     family_reunion: bool = param(True, "family reunion with a hukou holder", source="plan §5 三")
-    approval_rate: float = param(0.95, "share of applications approved", unit="share", lo=0, hi=1)
+    approval_rate: float = param(
+        0.95, "share of applications approved", unit="share", lo=0, hi=1, series=True
+    )
     schedule: ChannelWindows = field(
         default_factory=lambda: ChannelWindows(
             windows=(0.125, 0.375, 0.625, 0.875), processing_years=0.1
@@ -383,6 +509,7 @@ class SpecialChannel:
         "citywide main applicants admitted per year (a city sets its own)",
         unit="persons/year",
         lo=0,
+        series=True,
     )
     min_insurance_years: float = param(
         5, "years of social insurance in the city for frontline workers", unit="years", lo=0
@@ -442,11 +569,13 @@ class LandParams:
     )
     plan_quota_ha: tuple[float, ...] = param(
         (),
-        "annual new-land plan quota available to linkage",
+        "annual new construction-land plan quota of the district, for all uses; land linked to "
+        "settlers is earmarked in it first (plan §7), other demand takes the rest",
         unit="ha/year",
         per_district=True,
         fill=100,
         lo=0,
+        series=True,
     )
     ceiling_headroom: tuple[float, ...] = param(
         (),
@@ -458,11 +587,13 @@ class LandParams:
     )
     renewal_ha: tuple[float, ...] = param(
         (),
-        "urban renewal land available to settlers per year",
+        "urban renewal land available to settlers per year (plan §7 城市更新); in a central "
+        "district it is how settlers are housed",
         unit="ha/year",
         per_district=True,
         fill=10,
         lo=0,
+        series=True,
     )
     rural_exit_ha: tuple[float, ...] = param(
         (),
@@ -471,6 +602,34 @@ class LandParams:
         per_district=True,
         fill=5,
         lo=0,
+        series=True,
+    )
+    other_demand_ha: tuple[float, ...] = param(
+        (),
+        "new construction land wanted per year for uses other than settlement (industry, "
+        "infrastructure, public facilities): within the plan quota and the ceiling",
+        unit="ha/year",
+        per_district=True,
+        fill=0,
+        lo=0,
+        series=True,
+    )
+    resident_growth_m2_per_person: float = param(
+        0.0,
+        "new construction land wanted per additional urban resident over the year (growth of "
+        "the resident population; settling moves nobody and adds none)",
+        unit="m2/person",
+        lo=0,
+        hi=1000,
+    )
+    linkage: Literal["settlement", "prior_shares"] = param(
+        "settlement",
+        "how the land for settlers is spread over districts: by where they settled (the rule), "
+        "or by the districts' base-year shares of construction land (a no-linkage counterfactual)",
+    )
+    settlers_counted_at: Literal["registration", "residence"] = param(
+        "registration",
+        "which district a settler's land goes to: where they register (落户地) or where they live",
     )
     source_order: tuple[LandSource, ...] = param(
         LAND_SOURCES, "order in which supply sources meet entitlement"
@@ -591,6 +750,7 @@ class Scenario:
     districts: DistrictTable
     population: PopulationParams = field(default_factory=PopulationParams)
     flows: FlowParams = field(default_factory=FlowParams)
+    students: StudentParams = field(default_factory=StudentParams)
     reforms: Reforms = field(default_factory=Reforms)
     channels: Channels = field(default_factory=Channels)
     land: LandParams = field(default_factory=LandParams)
@@ -599,6 +759,8 @@ class Scenario:
     provenance: tuple[tuple[str, str], ...] = ()
     files: tuple[str, ...] = ()
     replicates: int = 1
+    #: Parameters given as year series; their fields hold the value of the first simulated year.
+    series: tuple[SeriesParam, ...] = ()
     overrides: tuple[tuple[str, Any], ...] = ()
     source: ScenarioSource | None = field(
         default=None, compare=False, repr=False, metadata={"internal": True}
@@ -608,6 +770,10 @@ class Scenario:
     def years(self) -> range:
         """Simulated years, after the base year up to and including the horizon."""
         return range(self.base_year + 1, self.horizon + 1)
+
+    def at_year(self, year: int) -> Scenario:
+        """The scenario with every year-series parameter at its value in `year`."""
+        return with_year(self, self.series, year) if self.series else self
 
     def with_values(self, values: dict[str, Any], *, origin: str = "with_values") -> Scenario:
         """A variant with the values at the given key paths (as a scenario file would write

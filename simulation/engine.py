@@ -14,6 +14,7 @@ the indicators. Each part publishes its own record; the engine merges them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,36 +27,44 @@ from simulation.channels import Channel, admit_in_order, open_to_apply
 from simulation.channels import build as build_channels
 from simulation.channels.quota import QuotaBook, cost
 from simulation.config import Scenario
+from simulation.hazard import Hazard
 from simulation.land import LandBook
-from simulation.names import CHANNELS
+from simulation.names import CHANNELS, CITY
 from simulation.population import ACTIVE, Registration
 from simulation.record import Record, with_city
 from simulation.registry import Registry
 from simulation.results import RunOutput
 from simulation.rng import Streams
+from simulation.students import Students
 
 
 @dataclass
 class Tally:
-    """Flows of one year, per district, in persons."""
+    """Flows of one year, per district, in persons: settlers by district of registration
+    (and by residence), arrivals and departures by district of residence."""
 
     n: int
     arrivals: np.ndarray = field(init=False)
     departures: np.ndarray = field(init=False)
     settled: dict[str, np.ndarray] = field(init=False)
     dependents: np.ndarray = field(init=False)
-    natural: np.ndarray = field(init=False)
+    by_residence: np.ndarray = field(init=False)
+    urban_by_registration: np.ndarray = field(init=False)
+    urban_by_residence: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.arrivals = np.zeros(self.n)
-        self.departures = np.zeros(self.n)
-        self.settled = {name: np.zeros(self.n) for name in CHANNELS}
-        self.dependents = np.zeros(self.n)
-        self.natural = np.zeros(self.n)
+        zeros = functools.partial(np.zeros, self.n)
+        self.arrivals, self.departures, self.dependents = zeros(), zeros(), zeros()
+        self.by_residence = zeros()
+        self.urban_by_registration, self.urban_by_residence = zeros(), zeros()
+        self.settled = {name: zeros() for name in CHANNELS}
 
     def add_settlers(self, channel: str, registration: Registration) -> None:
         self.settled[channel] += registration.main
         self.dependents += registration.dependents
+        self.by_residence += registration.by_residence
+        self.urban_by_registration += registration.urban_address.sum(axis=1)
+        self.urban_by_residence += registration.urban_address.sum(axis=0)
 
     @property
     def main_applicants(self) -> np.ndarray:
@@ -63,16 +72,17 @@ class Tally:
 
     @property
     def total(self) -> np.ndarray:
+        """Settlers and dependents by district of registration."""
         return self.main_applicants + self.dependents
 
     def record(self) -> Record:
         return {
             "arrivals": with_city(self.arrivals),
             "departures": with_city(self.departures),
-            "hukou_natural_change": with_city(self.natural),
             **{f"settled_{c}": with_city(v) for c, v in self.settled.items()},
             "settled_dependents": with_city(self.dependents),
             "settled_total": with_city(self.total),
+            "settled_by_residence": with_city(self.by_residence),
         }
 
 
@@ -87,6 +97,7 @@ class Model:
         self.names = s.districts.names
         self.n = len(table)
         self.registry = Registry(s.districts)
+        self.students = Students(s.students, s.districts)
         self.land = LandBook(s.districts, s.land)
         non_hukou = np.array([d.non_hukou_population for d in table], dtype=float)
         urban_non_hukou = _urban_non_hukou(table, non_hukou)
@@ -94,20 +105,16 @@ class Model:
         self.urban_share = np.where(
             non_hukou > 0, urban_non_hukou / np.maximum(non_hukou, 1), share
         )
-        self.arrival_weights = _arrival_weights(s.flows.arrival_weights, non_hukou)
+        self.arrival_weights = _normalised(s.flows.arrival_weights, non_hukou)
         self.arrival_carry = np.zeros(self.n)
+        self.spec = _head_spec(s)
         self.pop = population.synthesize(
-            self.streams,
-            s.population,
-            s.flows,
-            s.reforms.agricultural_restricted_share,
-            non_hukou,
-            urban_non_hukou,
-            self.ppa,
+            self.streams, self.spec, non_hukou, urban_non_hukou, self.ppa
         )
         self.next_id = self.pop.n
         self.settled_ids: list[np.ndarray] = []
-        self.channels = build_channels(s.channels)
+        self.params = s.at_year(s.base_year + 1)
+        self.channels = build_channels(self.params.channels)
         self.books = {
             c.name: QuotaBook(c.name, c.quota_per_group, c.schedule, self.n, c.quota_by_district)
             for c in self.channels
@@ -115,11 +122,20 @@ class Model:
         }
         self.targets: indicators.TargetTracker | None = None
 
+    def start_year(self, year: int, k: int) -> None:
+        """The year's parameters (year series at their values) and quotas."""
+        self.params = self.s.at_year(year)
+        self.channels = build_channels(self.params.channels)
+        for channel in self.channels:
+            if channel.name in self.books and channel.quota_per_group is not None:
+                self.books[channel.name].start_year(k, channel.quota_per_group)
+        self.registry.start_year()
+
     # --- events -----------------------------------------------------------------------------
 
     def flow_step(self, year: int, k: int, step: int, now: float, tally: Tally) -> None:
         """Departures, then arrivals, of one flow step."""
-        f = self.s.flows
+        f = self.params.flows
         leaving = population.depart(self.pop, now)
         tally.departures += self._persons(leaving)
         count, self.arrival_carry = population.arrival_heads(
@@ -132,11 +148,7 @@ class Model:
         district = np.repeat(np.arange(self.n), count)
         cohort = population.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
         columns = population.draw_heads(
-            lambda attr: self.streams("arrivals", year, step, attr),
-            self.s.population,
-            f,
-            self.s.reforms.agricultural_restricted_share,
-            cohort,
+            lambda attr: self.streams("arrivals", year, step, attr), self.spec, cohort
         )
         self.next_id += len(district)
         start = self.pop.n
@@ -150,12 +162,13 @@ class Model:
         """Heads applying to a channel at a window opening; quota channels queue them."""
         applicants = channel.eligible(self.pop, open_to_apply(self.pop, self.s.reforms))
         if channel.quota_per_group is not None:
-            queued = self.pop.queued_at[applicants]
-            self.pop.queued_at[applicants] = np.minimum(queued, np.float32(now))
+            queue = getattr(self.pop, f"queued_at_{channel.name}")
+            queue[applicants] = np.minimum(queue[applicants], np.float32(now))
         return applicants
 
-    def admit(self, channel: Channel, applicants: np.ndarray, tally: Tally) -> None:
+    def admit(self, channel: Channel, applicants: np.ndarray, now: float, tally: Tally) -> None:
         """Decide the applications of one window and register those admitted."""
+        channel = self._current(channel)
         applicants = applicants[self.pop.status[applicants] == ACTIVE]
         applicants = applicants[channel.approve(self.pop, applicants)]
         book = self.books.get(channel.name)
@@ -175,27 +188,57 @@ class Model:
             )
             admitted = ordered[chosen]
             self.pop.applied[ordered] = True
-        self.register(channel.name, admitted, tally)
+        self.register(channel, admitted, now, tally)
 
-    def register(self, channel: str, heads: np.ndarray, tally: Tally) -> None:
-        """Settlers join the registered population where they live."""
-        registration = population.register(self.pop, heads, self.ppa, self.n)
+    def _current(self, channel: Channel) -> Channel:
+        """The channel as this year's parameters have it (a window may span no year end, but
+        the object may be last year's)."""
+        return next((c for c in self.channels if c.name == channel.name), channel)
+
+    def register(self, channel: Channel, heads: np.ndarray, now: float, tally: Tally) -> None:
+        """Settlers join the registered population where the channel registers them."""
+        registration = population.register(
+            self.pop,
+            heads,
+            channel.registers_in(self.pop, heads),
+            channel.urban_address(self.pop, heads),
+            self.ppa,
+            self.n,
+            now,
+        )
         self.settled_ids.append(self.pop.id[heads])
-        tally.add_settlers(channel, registration)
+        tally.add_settlers(channel.name, registration)
         self.registry.register(registration)
 
     # --- year end ---------------------------------------------------------------------------
 
     def close_year(self, year: int, k: int, tally: Tally, start: Record) -> Record:
-        """Natural change, ageing, the audit, the land grant and the year's record."""
-        tally.natural = self.registry.natural_change(self.s.flows.hukou_natural_growth)
+        """University moves, natural change and hukou moved out, ageing, the audit, the land
+        grant and the year's record."""
+        p = self.params
+        natural, moved_out = self.registry.year_end(
+            p.flows.hukou_natural_growth, p.flows.hukou_out_rate
+        )
+        enrolled, graduated_out = self.students.year(p.students)
+        self.registry.students("students_in", enrolled)
+        self.registry.students("students_out", -graduated_out)
         waiting = self._heads((self.pop.status == ACTIVE) & self.pop.applied)
-        leaving = population.age_one_year(self.pop, k + 1.0, self.s.flows.return_age)
+        leaving = population.age_one_year(self.pop, k + 1.0, p.flows.return_age)
         tally.departures += self._persons(leaving)
         census = population.census(self.pop, self.n, self.ppa)
-        self._audit_people(year, tally, start, census["non_hukou"])
+        events = population.events_in_year(self.pop, k, self.ppa, self.n)
+        self._audit(year, tally, start, census["non_hukou"], events, enrolled, graduated_out)
+        self.pop.compact(slack=population.COMPACT_SLACK)
+        stocks = self.stocks(year, census)
+        counted = tally.urban_by_registration
+        if p.land.settlers_counted_at == "residence":
+            counted = tally.urban_by_residence
+        growth = (
+            stocks["urban_resident_population"][: self.n]
+            - start["urban_resident_population"][: self.n]
+        )
         existing = start["construction_land_per_capita_m2"][: self.n]
-        land_year = self.land.grant(tally.total, existing)
+        land_year = self.land.grant(p.land, counted, existing, growth)
         accounts.check_land(
             year,
             self.names,
@@ -206,54 +249,73 @@ class Model:
         )
         quotas: Record = {}
         for name, book in self.books.items():
-            groups = self.names if book.per_district else ("ALL",)
+            groups = self.names if book.per_district else (CITY,)
             accounts.check_quota(year, groups, name, book.released, book.used)
             quotas.update(book.record())
             book.close_year()
-            book.start_year(k + 1)
         flows = {
             **tally.record(),
+            "hukou_natural_change": with_city(natural),
+            "hukou_moved_out": with_city(moved_out),
+            "student_hukou_in": with_city(enrolled),
+            "student_hukou_out": with_city(graduated_out),
             "applicants_waiting": with_city(waiting),
             **quotas,
             **land_year.record(),
-            **indicators.fiscal(
-                tally.total, tally.main_applicants, tally.dependents, self.s.fiscal
-            ),
+            **indicators.fiscal(tally.total, tally.main_applicants, tally.dependents, p.fiscal),
         }
-        return {**self.stocks(year, census), **flows}
+        # Land granted at year end adds to the stock the year's record shows.
+        return {**stocks, **self.land.stock_record(stocks["urban_resident_population"]), **flows}
 
     def _heads(self, mask: np.ndarray) -> np.ndarray:
         """Persons counted by head only (no dependents) where `mask` holds, per district."""
         return np.bincount(self.pop.district, weights=mask, minlength=self.n) * float(self.ppa)
 
-    def _audit_people(self, year: int, tally: Tally, start: Record, non_hukou: np.ndarray) -> None:
-        n = self.n
-        accounts.check_balance(
+    def _audit(
+        self,
+        year: int,
+        tally: Tally,
+        start: Record,
+        non_hukou: np.ndarray,
+        events: dict[str, np.ndarray],
+        enrolled: np.ndarray,
+        graduated_out: np.ndarray,
+    ) -> None:
+        """Stocks against flows counted apart from them (see `simulation.accounts`)."""
+        p = self.params.flows
+        start_hukou = start["hukou_population"][: self.n]
+        accounts.check_people(
             year,
             self.names,
-            "non-registered population",
-            start["non_hukou_population"][:n],
-            tally.arrivals,
-            tally.departures + tally.total,
-            non_hukou,
+            start_non_hukou=start["non_hukou_population"][: self.n],
+            start_hukou=start_hukou,
+            events=events,
+            natural_rate=p.hukou_natural_growth,
+            out_rate=p.hukou_out_rate,
+            students=(enrolled, graduated_out),
+            non_hukou=non_hukou,
+            hukou=self.registry.hukou,
         )
-        accounts.check_balance(
+        accounts.check_tally(
             year,
             self.names,
-            "registered population",
-            start["hukou_population"][:n],
-            tally.natural + tally.total,
-            np.zeros(n),
-            self.registry.hukou,
+            {
+                "arrivals": (tally.arrivals, events["arrived"]),
+                "departures": (tally.departures, events["left"]),
+                "settled persons": (tally.total, events["settled_registered"]),
+                "settled persons by residence": (tally.by_residence, events["settled_living"]),
+            },
         )
 
     # --- records ----------------------------------------------------------------------------
 
     def stocks(self, year: int, census: dict[str, np.ndarray]) -> Record:
-        """Stocks at year end: population, urbanization, land, and the targets."""
+        """Population and urbanization at year end, and the targets."""
         urban = indicators.urbanization(
             self.registry.hukou,
             self.registry.urban_hukou,
+            self.registry.residents,
+            self.registry.urban_residents,
             census["non_hukou"],
             census["urban_non_hukou"],
             self.s.targets.hukou_rate_denominator if self.s.targets else "hukou",
@@ -261,7 +323,7 @@ class Model:
         record = {
             **urban,
             "residence_permit_holders": with_city(census["permit_heads"]),
-            **self.land.stock_record(urban["urban_resident_population"]),
+            "students_registered": with_city(self.students.registered),
         }
         if self.s.targets is not None:
             if self.targets is None:  # the base year: the published series is matched here
@@ -279,14 +341,32 @@ def _urban_non_hukou(table: Any, non_hukou: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(urban), 0.0, non_hukou)
 
 
-def _arrival_weights(weights: tuple[float, ...], non_hukou: np.ndarray) -> np.ndarray:
-    w = np.asarray(weights, dtype=float) if weights else non_hukou.astype(float)
+def _normalised(weights: tuple[float, ...], fallback: np.ndarray) -> np.ndarray:
+    """Weights summing to one: the scenario's, else the fallback's, else all alike."""
+    w = np.asarray(weights, dtype=float) if weights else fallback.astype(float)
     return w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
+
+
+def _head_spec(s: Scenario) -> population.HeadSpec:
+    """How heads are drawn, with hazards over the run's years (year series at each year)."""
+    by_year = [s.at_year(year).flows for year in s.years]
+    residents = np.array([d.resident_population for d in s.districts.districts], dtype=float)
+    return population.HeadSpec(
+        params=s.population,
+        names=s.districts.names,
+        agri_share=s.reforms.agricultural_restricted_share,
+        work_weights=_normalised(s.population.work_weights, residents),
+        leave=Hazard([f.departure_rate for f in by_year]),
+        permit=Hazard([f.permit_uptake for f in by_year]),
+        insurance=Hazard([f.insurance_uptake for f in by_year]),
+        permit_delay=s.flows.permit_min_residence_years,
+    )
 
 
 def _year(
     env: simpy.Environment, model: Model, year: int, k: int, tally: Tally
 ) -> Generator[Any, Any, None]:
+    model.start_year(year, k)
     procs = [env.process(_flows(env, model, year, k, tally))]
     for channel in model.channels:
         for opening in channel.schedule.windows:
@@ -316,7 +396,7 @@ def _window(
         model.books[channel.name].release()
     applicants = model.apply(channel, env.now)
     yield env.timeout(channel.schedule.processing_years)
-    model.admit(channel, applicants, tally)
+    model.admit(channel, applicants, env.now, tally)
 
 
 def _calendar(env: simpy.Environment, model: Model, out: list[Record]) -> Generator[Any, Any, None]:
@@ -330,7 +410,8 @@ def run_model(s: Scenario) -> tuple[Model, RunOutput]:
     """Run one scenario from its base year to its horizon; the final state and the records."""
     model = Model(s)
     census = population.census(model.pop, model.n, model.ppa)
-    records: list[Record] = [model.stocks(s.base_year, census)]
+    base = model.stocks(s.base_year, census)
+    records: list[Record] = [{**base, **model.land.stock_record(base["urban_resident_population"])}]
     env = simpy.Environment()
     env.process(_calendar(env, model, records))
     env.run()

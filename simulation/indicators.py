@@ -20,17 +20,22 @@ def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def urbanization(
     hukou: np.ndarray,
     urban_hukou: np.ndarray,
+    hukou_residents: np.ndarray,
+    urban_hukou_residents: np.ndarray,
     non_hukou: np.ndarray,
     urban_non_hukou: np.ndarray,
     denominator: str,
 ) -> dict[str, np.ndarray]:
     """Resident and hukou urbanization rates and their gap (plan §1, §16).
 
-    The hukou rate's denominator is the registered population (Guangzhou's published measure)
-    or the resident population (the national 户籍人口城镇化率), by scenario.
+    The registered population and its urban part are counted where people are registered; the
+    residents (registered and not) where they live, which differs for those registered at an
+    employer's collective address elsewhere (人户分离). The hukou rate's denominator is the
+    registered population (Guangzhou's published measure) or the resident population (the
+    national 户籍人口城镇化率), by scenario.
     """
-    resident = with_city(hukou + non_hukou)
-    urban_resident = with_city(urban_hukou + urban_non_hukou)
+    resident = with_city(hukou_residents + non_hukou)
+    urban_resident = with_city(urban_hukou_residents + urban_non_hukou)
     hukou_all, urban_hukou_all = with_city(hukou), with_city(urban_hukou)
     base = hukou_all if denominator == "hukou" else resident
     resident_rate = _rate(urban_resident, resident)
@@ -38,6 +43,7 @@ def urbanization(
     return {
         "resident_population": resident,
         "hukou_population": hukou_all,
+        "hukou_residents": with_city(hukou_residents),
         "non_hukou_population": with_city(non_hukou),
         "urban_resident_population": urban_resident,
         "urban_hukou_population": urban_hukou_all,

@@ -10,6 +10,15 @@ land consolidation (§7), and by urban renewal of existing land (§7 城市更�
 settlers without adding new land. (§9's voluntary paid exit of settlers' own rural rights is
 confined to their home collective for now and frees no urban land, so it is not a source.)
 
+The rule concerns people settling in cities and towns (进城落户): only settlers registering at an
+urban address count. A central district gets no new land for them, but they are still housed:
+through renewal of existing land, recorded apart from the linked land.
+
+Linked land is only part of a district's land story: the annual land-use plan also serves other
+demand (industry, infrastructure, the growth of the resident population), which takes what the
+linked land leaves of the plan quota and of rural exit, within the same ceiling. So land per
+urban resident, and with it next year's tier, moves with all of the city's development.
+
 Timing: the land for a year's settlers is granted at that year's end, within that year's plan
 quota, and raises the stock that sets the next year's standard.
 """
@@ -59,7 +68,7 @@ def entitlement_ha(settled: np.ndarray, standard: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Grant:
-    """What each district received in one year, by source, and the limit that bound."""
+    """Linked land each district received in one year, by source, and the limit that bound."""
 
     by_source: dict[LandSource, np.ndarray]
     limit: np.ndarray
@@ -74,54 +83,69 @@ class Grant:
         return sum((self.by_source[s] for s in NEW_LAND_SOURCES), np.zeros_like(self.limit, float))
 
 
-def allocate(
-    entitlement: np.ndarray,
-    stock_ha: np.ndarray,
-    ceiling_ha: np.ndarray,
-    params: LandParams,
-    central: np.ndarray,
-) -> Grant:
-    """Meet each district's entitlement from its supply sources in the scenario's order.
-
-    New land (plan quota, rural exit) may not take the stock above the ceiling; renewal land is
-    existing land and is not held by the ceiling.
-    """
-    room = np.maximum(ceiling_ha - stock_ha, 0.0)
-    need = entitlement.astype(float).copy()
-    supply = {source: np.asarray(supply_ha(params, source), dtype=float) for source in LAND_SOURCES}
-    granted = {}
-    for source in params.source_order:
-        new = source in NEW_LAND_SOURCES
-        available = np.minimum(supply[source], room) if new else supply[source]
-        take = np.minimum(need, available)
-        if new:
-            room = room - take
-        need = need - take
-        granted[source] = take
-    return Grant(by_source=granted, limit=_binding_limit(need, supply, room, central))
-
-
-def supply_ha(params: LandParams, source: LandSource) -> tuple[float, ...]:
+def supply_ha(params: LandParams, source: LandSource) -> np.ndarray:
     """Land a source can give each district in a year."""
-    return {
+    values = {
         "plan_quota": params.plan_quota_ha,
         "rural_exit": params.rural_exit_ha,
         "renewal": params.renewal_ha,
     }[source]
+    return np.asarray(values, dtype=float)
 
 
-def _binding_limit(
-    shortfall: np.ndarray,
-    supply: dict[LandSource, np.ndarray],
-    room: np.ndarray,
+@dataclass
+class Supply:
+    """What is left this year of each source, and of the room under the ceiling."""
+
+    left: dict[LandSource, np.ndarray]
+    room: np.ndarray
+
+    @classmethod
+    def of(cls, params: LandParams, stock_ha: np.ndarray, ceiling_ha: np.ndarray) -> Supply:
+        left = {source: supply_ha(params, source) for source in LAND_SOURCES}
+        return cls(left, np.maximum(ceiling_ha - stock_ha, 0.0))
+
+    def take(self, source: LandSource, need: np.ndarray) -> np.ndarray:
+        """Take up to `need` from a source; new land also uses room under the ceiling."""
+        new = source in NEW_LAND_SOURCES
+        available = np.minimum(self.left[source], self.room) if new else self.left[source]
+        taken = np.minimum(need, available)
+        self.left[source] = self.left[source] - taken
+        if new:
+            self.room = self.room - taken
+        return taken
+
+
+def allocate(
+    entitlement: np.ndarray,
+    supply: Supply,
+    order: tuple[LandSource, ...],
     central: np.ndarray,
-) -> np.ndarray:
-    new_supply = sum(supply[s] for s in NEW_LAND_SOURCES)
-    short = shortfall > 1e-9
+) -> Grant:
+    """Meet each district's entitlement from its sources in the scenario's order.
+
+    New land (plan quota, rural exit) may not take the stock above the ceiling; renewal land is
+    existing land and is not held by the ceiling.
+    """
+    new_supply = sum(supply.left[s] for s in NEW_LAND_SOURCES)
+    need = entitlement.astype(float).copy()
+    granted = {}
+    for source in order:
+        granted[source] = supply.take(source, need)
+        need = need - granted[source]
+    short = need > 1e-9
     # The ceiling bound where it left new supply unused; otherwise supply simply ran out.
-    ceiling = short & (room <= 1e-9) & (new_supply > 0)
+    ceiling = short & (supply.room <= 1e-9) & (new_supply > 0)
     limit = np.where(short, np.where(ceiling, Limit.CEILING, Limit.SUPPLY), Limit.NONE)
-    return np.where(central, Limit.CENTRAL, limit).astype(np.int64)
+    return Grant(by_source=granted, limit=np.where(central, Limit.CENTRAL, limit).astype(np.int64))
+
+
+def allocate_other(demand: np.ndarray, supply: Supply) -> np.ndarray:
+    """New land for other demand, from what linkage left of the plan quota, then rural exit."""
+    granted = np.zeros_like(demand)
+    for source in NEW_LAND_SOURCES:
+        granted += supply.take(source, demand - granted)
+    return granted
 
 
 def uses(
@@ -153,12 +177,16 @@ def planning_band(per_capita: np.ndarray, band: tuple[float, ...]) -> np.ndarray
 
 @dataclass(frozen=True)
 class LandYear:
-    """The linkage rule applied to one year's settlers: standard, entitlement and grant."""
+    """One year's land: the linkage rule applied to the year's settlers, the renewal housing
+    the settlers of central districts, and the new land for other demand."""
 
-    settled: np.ndarray
+    settled: np.ndarray  # settlers counted by the rule (urban addresses), per district
     standard: np.ndarray
     entitlement: np.ndarray
     grant: Grant
+    central_renewal_ha: np.ndarray
+    other_demand_ha: np.ndarray
+    other_granted_ha: np.ndarray
     params: LandParams
 
     def record(self) -> Record:
@@ -168,6 +196,7 @@ class LandYear:
         city_standard = entitlement[-1] * M2_PER_HA / settled[-1] if settled[-1] > 0 else 0.0
         linked = self.grant.linked_ha
         return {
+            "settled_counted_for_land": settled,
             "land_standard_m2_per_person": np.r_[self.standard, city_standard],
             "land_entitlement_ha": entitlement,
             "linked_land_ha": with_city(linked),
@@ -178,6 +207,10 @@ class LandYear:
                 f"linked_{use}_ha": with_city(value)
                 for use, value in uses(linked, self.settled, self.params).items()
             },
+            "central_renewal_ha": with_city(self.central_renewal_ha),
+            "other_land_demand_ha": with_city(self.other_demand_ha),
+            "other_land_granted_ha": with_city(self.other_granted_ha),
+            "new_construction_land_ha": with_city(self.grant.new_land_ha + self.other_granted_ha),
         }
 
 
@@ -185,20 +218,45 @@ class LandBook:
     """Urban construction land of every district: the stock, its ceiling and the yearly grant."""
 
     def __init__(self, table: DistrictTable, params: LandParams) -> None:
-        self.params = params
         self.stock_ha = np.array([d.urban_construction_land_ha for d in table.districts], float)
         self.ceiling_ha = ceilings(self.stock_ha, params.ceiling_headroom)
         self.central = np.array([name in params.central_districts for name in table.names])
+        self.params_band = params.planning_band_m2
+        # Base-year shares of construction land outside the centre: the no-linkage counterfactual
+        # spreads land for settlers by these.
+        outside = np.where(self.central, 0.0, self.stock_ha)
+        total = outside.sum()
+        self.prior_shares = outside / total if total > 0 else np.zeros_like(outside)
 
-    def grant(self, settled: np.ndarray, existing_m2: np.ndarray) -> LandYear:
-        """Entitlement of a year's settlers at the standard set by `existing_m2`, the land per
-        urban resident at last year-end (§7), granted within the supply limits."""
-        p = self.params
-        standard = standard_m2(existing_m2, p.tiers, p.adjustment, self.central)
+    def grant(
+        self,
+        params: LandParams,
+        settled: np.ndarray,
+        existing_m2: np.ndarray,
+        urban_growth: np.ndarray,
+    ) -> LandYear:
+        """One year's land, at the year's parameters.
+
+        `settled` are the year's settlers the rule counts, `existing_m2` the land per urban
+        resident at last year-end (it sets the standard, §7), `urban_growth` the change of urban
+        residents over the year (other demand grows with it).
+        """
+        standard = standard_m2(existing_m2, params.tiers, params.adjustment, self.central)
         entitlement = entitlement_ha(settled, standard)
-        grant = allocate(entitlement, self.stock_ha, self.ceiling_ha, p, self.central)
-        self.stock_ha = self.stock_ha + grant.new_land_ha
-        return LandYear(settled, standard, entitlement, grant, p)
+        if params.linkage == "prior_shares":
+            entitlement = entitlement.sum() * self.prior_shares
+        supply = Supply.of(params, self.stock_ha, self.ceiling_ha)
+        grant = allocate(entitlement, supply, params.source_order, self.central)
+        need_m2 = params.housing_m2_per_person + params.services_m2_per_person
+        central_need = np.where(self.central, settled * need_m2 / M2_PER_HA, 0.0)
+        central_renewal = supply.take("renewal", central_need)
+        growth_ha = np.maximum(urban_growth, 0.0) * params.resident_growth_m2_per_person / M2_PER_HA
+        other_demand = np.asarray(params.other_demand_ha, dtype=float) + growth_ha
+        other = allocate_other(other_demand, supply)
+        self.stock_ha = self.stock_ha + grant.new_land_ha + other
+        return LandYear(
+            settled, standard, entitlement, grant, central_renewal, other_demand, other, params
+        )
 
     def stock_record(self, urban_residents: np.ndarray) -> Record:
         """Land stock, ceiling, land per urban resident and its place in the planning band."""
@@ -208,7 +266,5 @@ class LandBook:
             "urban_construction_land_ha": land,
             "land_ceiling_ha": with_city(self.ceiling_ha),
             "construction_land_per_capita_m2": per_capita,
-            "planning_band_status": planning_band(per_capita, self.params.planning_band_m2).astype(
-                float
-            ),
+            "planning_band_status": planning_band(per_capita, self.params_band).astype(float),
         }

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.config import FlowParams, Occupations, PopulationParams
+from simulation.hazard import Hazard
+from simulation.names import QUOTA_CHANNELS
 from simulation.rng import Streams
 
 ACTIVE, SETTLED, DEPARTED = 0, 1, 2
@@ -28,7 +30,8 @@ FRONTLINE = tuple(range(2, 2 + len(dataclasses.fields(Occupations)) - 1))  # Occ
 
 # name -> dtype of every per-head attribute; the channels read these by name.
 ATTRIBUTES: dict[str, type] = {
-    "district": np.int16,
+    "district": np.int16,  # where the head lives
+    "work_district": np.int16,  # where the head works: the employer's district
     "age": np.int16,
     "education": np.int8,  # 0 primary or none, 1 secondary / high school, 2 college, 3 bachelor+
     "skill": np.int8,  # 0 none, 1 intermediate worker, 2 senior worker, 3 intermediate title+
@@ -60,9 +63,21 @@ ATTRIBUTES: dict[str, type] = {
     "leave_at": np.float32,
     "permit_at": np.float32,
     "insured_at": np.float32,
-    "queued_at": np.float32,  # first application to a quota channel (inf: never applied)
+    # First application to each quota channel (inf: never applied): queues are per channel.
+    **{f"queued_at_{channel}": np.float32 for channel in QUOTA_CHANNELS},
     "applied": np.bool_,  # applied to a quota channel this year and is still waiting
     "status": np.int8,
+    # What happened, and when: counted at year end, independently of the flows' own tallies.
+    "left_at": np.float32,  # inf while in the city
+    "settled_at": np.float32,  # inf until registered
+    "reg_district": np.int16,  # where the settler registered (-1 before)
+}
+#: Attributes that have a value only once something has happened to the head.
+LATER = {
+    "left_at": np.inf,
+    "settled_at": np.inf,
+    "reg_district": -1,
+    **{f"queued_at_{channel}": np.inf for channel in QUOTA_CHANNELS},
 }
 
 
@@ -133,11 +148,27 @@ def _categorical(rng: np.random.Generator, shares: tuple[float, ...], n: int) ->
     return np.searchsorted(cumulative.astype(np.float32), u, side="right").astype(np.int8)
 
 
-def _ages(rng: np.random.Generator, p: PopulationParams, n: int) -> np.ndarray:
-    band = _categorical(rng, p.age_band_shares, n)
+def _by_district(rng: np.random.Generator, table: np.ndarray, district: np.ndarray) -> np.ndarray:
+    """Categories drawn from each head's district's shares (rows of `table`).
+
+    The same uniform draws as `_categorical`, so heads keep their draws when shares change.
+    """
+    if np.all(table == table[0]):
+        return _categorical(rng, tuple(table[0]), len(district))
+    cumulative = np.cumsum(table, axis=1)
+    cumulative[:, -1] = 1.0
+    u = rng.random(len(district), dtype=np.float32)
+    below = cumulative.astype(np.float32)[district][:, :-1] <= u[:, None]
+    return below.sum(axis=1).astype(np.int8)
+
+
+def _ages(
+    rng: np.random.Generator, p: PopulationParams, table: np.ndarray, district: np.ndarray
+) -> np.ndarray:
+    band = _by_district(rng, table, district)
     edges = np.asarray(p.age_band_edges)
     low, high = edges[band], edges[band + 1]
-    return (low + np.floor(rng.random(n) * (high - low))).astype(np.int16)
+    return (low + np.floor(rng.random(len(district)) * (high - low))).astype(np.int16)
 
 
 def _occupations(rng: np.random.Generator, p: PopulationParams, n: int) -> np.ndarray:
@@ -160,40 +191,62 @@ class Cohort:
     at_base: bool
 
 
-def _waits(rng: np.random.Generator, annual_rate: float, now: float, n: int) -> np.ndarray:
-    """When each head's event happens, for an event with the given chance per year."""
-    if annual_rate <= 0:
-        return np.full(n, np.inf, dtype=np.float32)
-    if annual_rate >= 1:
-        return np.full(n, now, dtype=np.float32)
-    hazard = -np.log1p(-annual_rate)
-    with np.errstate(over="ignore", divide="ignore"):  # a vanishing rate: effectively never
-        return (now + rng.standard_exponential(n) / hazard).astype(np.float32)
+@dataclass(frozen=True)
+class HeadSpec:
+    """What new heads are drawn from: the scenario's distributions (citywide or by district),
+    where they work, and the hazards of leaving and of taking up a permit or insurance."""
+
+    params: PopulationParams
+    names: tuple[str, ...]
+    agri_share: float
+    work_weights: np.ndarray  # where heads working outside their home district work
+    leave: Hazard
+    permit: Hazard
+    insurance: Hazard
+    permit_delay: float  # residence needed before a permit can be had
+
+    def shares(self, name: str) -> np.ndarray:
+        return self.params.shares(name, self.names)
 
 
-def draw_heads(
-    draw: Draw, p: PopulationParams, flows: FlowParams, agri_share: float, c: Cohort
-) -> dict[str, np.ndarray]:
+def _work_district(draw: Draw, spec: HeadSpec, home: np.ndarray) -> np.ndarray:
+    """Where each head works: at home with the scenario's chance, else a district by weight."""
+    n = len(home)
+    elsewhere = (
+        draw("works_elsewhere").random(n, dtype=np.float32) >= spec.params.works_in_home_district
+    )
+    cumulative = np.cumsum(spec.work_weights)
+    cumulative[-1] = 1.0
+    u = draw("work_district").random(n, dtype=np.float32)
+    drawn = np.searchsorted(cumulative.astype(np.float32), u, side="right")
+    return np.where(elsewhere, drawn, home).astype(np.int16)
+
+
+def draw_heads(draw: Draw, spec: HeadSpec, c: Cohort) -> dict[str, np.ndarray]:
     """Attributes of new heads, each from its own stream so that changing one leaves the rest.
 
-    Base-year heads carry years lived in the city; arrivals start with none.
+    Base-year heads carry years lived in the city and may hold a residence permit; arrivals
+    start with neither, and can have a permit only after the residence it requires.
     """
+    p = spec.params
     n = len(c.district)
-    age = _ages(draw("age"), p, n)
+    age = _ages(draw("age"), p, spec.shares("age_band_shares"), c.district)
     tenure = np.zeros(n, dtype=np.int16)
     if c.at_base:
         raw = draw("tenure").exponential(p.mean_years_in_city, n)
         tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
     insured = _flag(draw("insured"), p.insured_share, n)
-    permit = _flag(draw("permit"), p.permit_share, n)
+    permit = _flag(draw("permit"), p.permit_share, n) & c.at_base
+    permit_from = c.now if c.at_base else c.now + spec.permit_delay
     rural = _flag(draw("rural_origin"), p.rural_origin_share, n)
     social = _flag(draw("social_service"), p.social_service_share, n)
     points = draw("social_service_points").integers(1, 6, n) * 2
     return {
         "district": c.district.astype(np.int16),
+        "work_district": _work_district(draw, spec, c.district),
         "age": age,
-        "education": _categorical(draw("education"), p.education_shares, n),
-        "skill": _categorical(draw("skill"), p.skill_shares, n),
+        "education": _by_district(draw("education"), spec.shares("education_shares"), c.district),
+        "skill": _by_district(draw("skill"), spec.shares("skill_shares"), c.district),
         "occupation": _occupations(draw("occupation"), p, n),
         "insured": insured,
         "insurance_years": np.where(insured, tenure, 0).astype(np.int16),
@@ -206,7 +259,7 @@ def draw_heads(
         "tax": _flag(draw("tax"), p.tax_share, n),
         "innovation": _flag(draw("innovation"), p.innovation_share, n),
         "rural_origin": rural,
-        "agri_restricted": rural & _flag(draw("agri_restricted"), agri_share, n),
+        "agri_restricted": rural & _flag(draw("agri_restricted"), spec.agri_share, n),
         "family_planning_ok": _flag(draw("family_planning"), p.family_planning_compliant_share, n),
         "has_address": _flag(draw("address"), p.address_share, n),
         "willing": _flag(draw("willing"), p.willing_share, n),
@@ -218,12 +271,12 @@ def draw_heads(
         "lottery": draw("lottery").random(n, dtype=np.float32),
         "approval": draw("approval").random(n, dtype=np.float32),
         "arrived_at": np.full(n, c.now, dtype=np.float32),
-        "leave_at": _waits(draw("leave"), flows.departure_rate, c.now, n),
-        "permit_at": _waits(draw("permit_uptake"), flows.permit_uptake, c.now, n),
-        "insured_at": _waits(draw("insurance_uptake"), flows.insurance_uptake, c.now, n),
-        "queued_at": np.full(n, np.inf, dtype=np.float32),
+        "leave_at": spec.leave.times(draw("leave").standard_exponential(n), c.now),
+        "permit_at": spec.permit.times(draw("permit_uptake").standard_exponential(n), permit_from),
+        "insured_at": spec.insurance.times(draw("insurance_uptake").standard_exponential(n), c.now),
         "applied": np.zeros(n, dtype=bool),
         "status": np.zeros(n, dtype=np.int8),
+        **{name: np.full(n, value, dtype=ATTRIBUTES[name]) for name, value in LATER.items()},
     }
 
 
@@ -265,19 +318,17 @@ def exact_urban(
 
 def synthesize(
     streams: Streams,
-    p: PopulationParams,
-    flows: FlowParams,
-    agri_share: float,
+    spec: HeadSpec,
     non_hukou: np.ndarray,
     urban_non_hukou: np.ndarray,
     ppa: int,
 ) -> Population:
     """The base-year population of non-registered residents."""
-    heads = initial_heads(non_hukou, ppa, p.mean_dependents)
+    heads = initial_heads(non_hukou, ppa, spec.params.mean_dependents)
     district = np.repeat(np.arange(len(non_hukou)), heads)
     share = np.divide(urban_non_hukou, non_hukou, out=np.zeros(len(non_hukou)), where=non_hukou > 0)
     cohort = Cohort(now=0.0, first_id=0, district=district, urban_share=share, at_base=True)
-    columns = draw_heads(lambda attr: streams("synthesis", attr), p, flows, agri_share, cohort)
+    columns = draw_heads(lambda attr: streams("synthesis", attr), spec, cohort)
     columns["dependents"] = exact_dependents(
         streams("synthesis", "dependents"), district, non_hukou, ppa
     )
@@ -314,29 +365,59 @@ def persons_by_district(pop: Population, heads: np.ndarray, ppa: int, n: int) ->
 
 @dataclass(frozen=True)
 class Registration:
-    """Persons registering in one admission, per district of their address."""
+    """Persons registering in one admission, by district of registration (rows) and of
+    residence (columns)."""
 
-    main: np.ndarray  # main applicants
+    main: np.ndarray  # main applicants, by district of registration
     persons: np.ndarray  # main applicants and their dependents
-    urban: np.ndarray  # of `persons`, those registering at an urban address
+    urban_address: np.ndarray  # of `persons`, those registering at an urban address
+    urban_living: np.ndarray  # of `persons`, those living in an urban area
+
+    @property
+    def by_registration(self) -> np.ndarray:
+        return self.persons.sum(axis=1)
+
+    @property
+    def by_residence(self) -> np.ndarray:
+        return self.persons.sum(axis=0)
 
     @property
     def dependents(self) -> np.ndarray:
-        return self.persons - self.main
+        return self.by_registration - self.main
 
 
-def register(pop: Population, heads: np.ndarray, ppa: int, n: int) -> Registration:
+def pair_counts(reg: np.ndarray, live: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Weights summed by (district of registration, district of residence)."""
+    flat = reg.astype(np.int64) * n + live
+    return np.bincount(flat, weights=weights, minlength=n * n).reshape(n, n)
+
+
+def register(
+    pop: Population,
+    heads: np.ndarray,
+    reg_district: np.ndarray,
+    urban_address: np.ndarray,
+    ppa: int,
+    n: int,
+    now: float,
+) -> Registration:
     """Settlers and their dependents leave the non-registered population (plan §5).
 
-    A settler registers at their address, urban or rural, so settling moves nobody: the resident
-    urbanization rate is unchanged and the hukou rate moves by where settlers live.
+    They register in `reg_district`, at an urban address where `urban_address` holds. Settling
+    moves nobody: the resident urbanization rate is unchanged, and the hukou rate moves by
+    where settlers register.
     """
     pop.status[heads] = SETTLED
     pop.applied[heads] = False
+    pop.settled_at[heads] = now
+    pop.reg_district[heads] = reg_district
+    live = pop.district[heads]
+    persons = ppa * (1 + pop.dependents[heads].astype(float))
     return Registration(
-        main=np.bincount(pop.district[heads], minlength=n) * float(ppa),
-        persons=persons_by_district(pop, heads, ppa, n),
-        urban=persons_by_district(pop, heads[pop.urban[heads]], ppa, n),
+        main=np.bincount(reg_district, minlength=n) * float(ppa),
+        persons=pair_counts(reg_district, live, persons, n),
+        urban_address=pair_counts(reg_district, live, persons * urban_address, n),
+        urban_living=pair_counts(reg_district, live, persons * pop.urban[heads], n),
     )
 
 
@@ -344,6 +425,7 @@ def depart(pop: Population, now: float) -> np.ndarray:
     """Mark active heads whose time to leave has come as departed; returns their indices."""
     leaving = np.flatnonzero((pop.leave_at <= now) & (pop.status == ACTIVE))
     pop.status[leaving] = DEPARTED
+    pop.left_at[leaving] = now
     return leaving
 
 
@@ -355,7 +437,6 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     waiting applicants reapply next year. Returns the indices of heads leaving the city at the
     return age.
     """
-    pop.compact(slack=COMPACT_SLACK)
     pop.age += 1
     holders = pop.permit_years > 0
     pop.permit_years += holders
@@ -366,7 +447,27 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     pop.applied[:] = False
     leaving = np.flatnonzero((pop.age >= return_age) & (pop.status == ACTIVE))
     pop.status[leaving] = DEPARTED
+    pop.left_at[leaving] = now
     return leaving
+
+
+def events_in_year(pop: Population, k: int, ppa: int, n: int) -> dict[str, np.ndarray]:
+    """Persons who arrived, left and settled in year `k` (times in (k, k + 1]), per district,
+    counted from the heads' own records rather than from the flows' tallies."""
+    persons = ppa * (1 + pop.dependents.astype(float))
+
+    def within(times: np.ndarray) -> np.ndarray:
+        return (times > k) & (times <= k + 1)
+
+    settled = within(pop.settled_at)
+    return {
+        "arrived": np.bincount(pop.district, weights=persons * within(pop.arrived_at), minlength=n),
+        "left": np.bincount(pop.district, weights=persons * within(pop.left_at), minlength=n),
+        "settled_living": np.bincount(pop.district, weights=persons * settled, minlength=n),
+        "settled_registered": np.bincount(
+            np.maximum(pop.reg_district, 0), weights=persons * settled, minlength=n
+        ),
+    }
 
 
 def census(pop: Population, n_districts: int, ppa: int) -> dict[str, np.ndarray]:

@@ -1,4 +1,12 @@
-"""The registered (hukou) population by district: settlers joining it and its natural change."""
+"""The registered (hukou) population by district of registration and of residence.
+
+Registered persons are kept as (registration district x residence district) matrices: most
+live where they are registered, but talent settlers registered at an employer's collective
+address may live elsewhere (人户分离). Registration sets the registered population and the hukou
+urbanization rate of a district; residence sets its resident population. Each change is written
+to the year's ledger as it is applied, so the yearly account can check the stock against flows
+that were recorded apart from it.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +15,121 @@ import numpy as np
 from simulation.config import DistrictTable
 from simulation.population import Registration
 
+LEDGER = ("settled", "natural", "moved_out", "students_in", "students_out")
+
+
+def _rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Whole numbers per cell of each row, in proportion to the row's weights, adding up
+    exactly to the row's (whole) total: largest remainders, ties by column order."""
+    totals = weights.sum(axis=1, keepdims=True)
+    share = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
+    exact = share * total[:, None]
+    out = np.floor(exact)
+    short = (total - out.sum(axis=1)).astype(np.int64)
+    order = np.argsort(-(exact - out), axis=1, kind="stable")
+    for row in np.flatnonzero(short > 0):
+        out[row, order[row, : short[row]]] += 1
+    return out
+
 
 class Registry:
-    """Registered persons per district, all and with an urban registration."""
+    """Registered persons per (registration, residence) district pair; all of them, those
+    registered at an urban address, and those living in an urban area."""
 
     def __init__(self, table: DistrictTable) -> None:
-        self.hukou = np.array([d.hukou_population for d in table.districts], dtype=float)
-        self.urban_hukou = np.array(
-            [d.urban_hukou_population for d in table.districts], dtype=float
-        )
+        hukou = np.array([d.hukou_population for d in table.districts], dtype=float)
+        urban = np.array([d.urban_hukou_population for d in table.districts], dtype=float)
+        self.n = len(hukou)
+        self.persons = np.diag(hukou)
+        # In the base year registered persons live at their registration address, so an urban
+        # registration is an urban residence.
+        self.urban_address = np.diag(urban)
+        self.urban_living = np.diag(urban)
+        self.start_year()
+
+    # --- the year's ledger --------------------------------------------------------------------
+
+    def start_year(self) -> None:
+        self.ledger = {name: np.zeros(self.n) for name in LEDGER}
+
+    def _add(
+        self,
+        entry: str,
+        persons: np.ndarray,
+        urban_address: np.ndarray,
+        urban_living: np.ndarray,
+    ) -> None:
+        self.persons += persons
+        self.urban_address += urban_address
+        self.urban_living += urban_living
+        self.ledger[entry] += persons.sum(axis=1)
+
+    # --- flows ----------------------------------------------------------------------------------
 
     def register(self, registration: Registration) -> None:
-        self.hukou += registration.persons
-        self.urban_hukou += registration.urban
-
-    def natural_change(self, rate: float) -> np.ndarray:
-        """Births less deaths of the registered population this year; returns them per district.
-
-        Urban registrations change in proportion to their share of each district.
-        """
-        natural = np.rint(self.hukou * rate)
-        share = np.divide(
-            self.urban_hukou, self.hukou, out=np.zeros_like(self.hukou), where=self.hukou > 0
+        """Settlers join where they register, living where they live."""
+        self._add(
+            "settled", registration.persons, registration.urban_address, registration.urban_living
         )
-        self.hukou += natural
-        self.urban_hukou += np.rint(natural * share)
-        return natural
+
+    def year_end(self, natural_rate: float, out_rate: float) -> tuple[np.ndarray, np.ndarray]:
+        """Births less deaths, and registered residents moving their hukou out of the city (and
+        leaving it), both in proportion to the registered population before either: returns
+        the natural change and the persons moved out, per district."""
+        base = self.hukou
+        natural = self._change("natural", np.rint(base * natural_rate))
+        moved_out = -self._change("moved_out", -np.rint(base * out_rate))
+        return natural, moved_out
+
+    def _change(self, entry: str, change: np.ndarray) -> np.ndarray:
+        """Add `change` persons to each district of registration, spread over its cells and
+        their urban parts in proportion to what they hold."""
+        magnitude = np.abs(change)
+        cells = _rounded_split(magnitude, self.persons)
+        address = _rounded_split(
+            np.rint(magnitude * self._share(self.urban_address)), self.urban_address
+        )
+        living = _rounded_split(
+            np.rint(magnitude * self._share(self.urban_living)), self.urban_living
+        )
+        sign = np.sign(change)[:, None]
+        self._add(
+            entry,
+            sign * cells,
+            sign * np.minimum(address, cells),
+            sign * np.minimum(living, cells),
+        )
+        return change
+
+    def _share(self, urban: np.ndarray) -> np.ndarray:
+        """Urban share of each district's registered persons."""
+        hukou = self.hukou
+        return np.divide(urban.sum(axis=1), hukou, out=np.zeros(self.n), where=hukou > 0)
+
+    def students(self, entry: str, persons: np.ndarray) -> None:
+        """Students registering at (or leaving) their university's collective address: urban,
+        living where they study. `persons` is signed, per district."""
+        cells = np.diag(persons)
+        self._add(entry, cells, cells, cells)
+
+    # --- stocks ---------------------------------------------------------------------------------
+
+    @property
+    def hukou(self) -> np.ndarray:
+        """Registered persons by district of registration."""
+        return self.persons.sum(axis=1)
+
+    @property
+    def urban_hukou(self) -> np.ndarray:
+        """Registered at an urban address, by district of registration."""
+        return self.urban_address.sum(axis=1)
+
+    @property
+    def residents(self) -> np.ndarray:
+        """Registered persons by district of residence."""
+        return self.persons.sum(axis=0)
+
+    @property
+    def urban_residents(self) -> np.ndarray:
+        """Registered persons living in urban areas, by district of residence."""
+        return self.urban_living.sum(axis=0)

@@ -18,6 +18,7 @@ from simulation import config as cfg
 from simulation.districts import read_districts
 from simulation.errors import ScenarioError
 from simulation.names import CHANNELS, LAND_SOURCES
+from simulation.series import SeriesParam, YearSeries, is_year_table
 
 TOP_LEVEL = {
     "name": str,
@@ -35,6 +36,7 @@ TOP_LEVEL = {
 SECTIONS: dict[str, type] = {
     "population": cfg.PopulationParams,
     "flows": cfg.FlowParams,
+    "students": cfg.StudentParams,
     "reforms": cfg.Reforms,
     "channels": cfg.Channels,
     "land": cfg.LandParams,
@@ -63,6 +65,8 @@ class _Context:
         self.origins = origins
         self.fallback = fallback
         self.names: tuple[str, ...] = ()
+        self.years = (0, 0)  # base year and horizon, the span a year series may cover
+        self.series: list[SeriesParam] = []
 
     def file(self, key: str) -> str:
         """The file that set `key` (or its nearest parent table)."""
@@ -242,8 +246,12 @@ def _per_district(
     value: Any, key: str, meta: Mapping[str, Any], ctx: _Context
 ) -> tuple[float, ...]:
     names = ctx.names
-    if not isinstance(value, dict):
-        one = _scalar(float, value, key, meta, ctx)
+    if not isinstance(value, dict) or is_year_table(value):
+        one = _number_or_series(value, key, meta, ctx, district=None)
+        if isinstance(one, YearSeries):  # one series for every district
+            for i in range(len(names)):
+                ctx.series.append(SeriesParam(key, i, one))
+            return tuple(one.at(ctx.years[0] + 1) for _ in names)
         return tuple(one for _ in names)
     unknown = sorted(set(value) - {*names, "default"})
     if unknown:
@@ -257,20 +265,83 @@ def _per_district(
         raise ctx.error(
             key, "a value for every district, or a `default`", f"no value for {missing}"
         )
-    return tuple(
-        _scalar(float, value.get(n, value.get("default")), f"{key}.{n}", meta, ctx) for n in names
-    )
+    out = []
+    for i, name in enumerate(names):
+        given = value.get(name, value.get("default"))
+        one = _number_or_series(given, f"{key}.{name}", meta, ctx, district=i)
+        if isinstance(one, YearSeries):
+            ctx.series.append(SeriesParam(key, i, one))
+            one = one.at(ctx.years[0] + 1)
+        out.append(one)
+    return tuple(out)
+
+
+def _number_or_series(
+    value: Any, key: str, meta: Mapping[str, Any], ctx: _Context, district: int | None
+) -> float | YearSeries:
+    """A number, or for a `series` parameter a table of years."""
+    if meta.get("series") and is_year_table(value):
+        return _year_series(value, key, meta, ctx)
+    return _scalar(float, value, key, meta, ctx)
+
+
+def _year_series(value: dict[str, Any], key: str, meta: Mapping[str, Any], ctx: _Context) -> Any:
+    years = [int(k) for k in value]
+    if any(b <= a for a, b in itertools.pairwise(years)):
+        raise ctx.error(key, "years in increasing order", list(value))
+    base, horizon = ctx.years
+    outside = [y for y in years if not base <= y <= horizon]
+    if outside:
+        raise ctx.error(key, f"years within the run ({base}-{horizon})", outside)
+    values = tuple(_scalar(float, v, f"{key}.{k}", meta, ctx) for k, v in value.items())
+    return YearSeries(tuple(years), values)
 
 
 def _value(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Context) -> Any:
     if meta.get("per_district"):
         return _per_district(value, key, meta, ctx)
+    if meta.get("parse") == "district_shares":
+        return _district_shares(value, key, ctx)
+    if meta.get("series") and is_year_table(value):
+        series = _year_series(value, key, meta, ctx)
+        ctx.series.append(SeriesParam(key, None, series))
+        first = series.at(ctx.years[0] + 1)
+        return round(first) if kind is int else first
     if get_origin(kind) is tuple:
         item = get_args(kind)[0]
         if not isinstance(value, list):
             raise ctx.error(key, "an array", value)
         return tuple(_scalar(item, v, f"{key}[{i}]", meta, ctx) for i, v in enumerate(value))
     return _scalar(kind, value, key, meta, ctx)
+
+
+SHARE_FIELDS = ("age_band_shares", "education_shares", "skill_shares")
+
+
+def _district_shares(value: Any, key: str, ctx: _Context) -> tuple[Any, ...]:
+    """`{District = {education_shares = [...], ...}}` as (district, field, shares) rows."""
+    if not isinstance(value, dict):
+        raise ctx.error(key, "a table of districts", value)
+    rows = []
+    for district, fields in value.items():
+        if district not in ctx.names:
+            raise ctx.error(
+                f"{key}.{district}", f"a district of the table ({', '.join(ctx.names)})", district
+            )
+        if not isinstance(fields, dict):
+            raise ctx.error(f"{key}.{district}", "a table of shares", fields)
+        for name, shares in fields.items():
+            path = f"{key}.{district}.{name}"
+            if name not in SHARE_FIELDS:
+                raise ctx.error(path, f"one of {list(SHARE_FIELDS)}", name)
+            if not isinstance(shares, list):
+                raise ctx.error(path, "an array of shares", shares)
+            meta = {"lo": 0, "hi": 1}
+            values = tuple(
+                _scalar(float, v, f"{path}[{i}]", meta, ctx) for i, v in enumerate(shares)
+            )
+            rows.append((district, name, values))
+    return tuple(rows)
 
 
 def _fill(meta: Mapping[str, Any], ctx: _Context) -> tuple[float, ...]:
@@ -394,6 +465,13 @@ def _validate(s: cfg.Scenario, ctx: _Context) -> None:
     _check_shares(p.age_band_shares, len(p.age_band_edges) - 1, "population.age_band_shares", ctx)
     _check_shares(p.education_shares, 4, "population.education_shares", ctx)
     _check_shares(p.skill_shares, 4, "population.skill_shares", ctx)
+    sizes = {
+        "age_band_shares": len(p.age_band_edges) - 1,
+        "education_shares": 4,
+        "skill_shares": 4,
+    }
+    for district, name, values in p.by_district:
+        _check_shares(values, sizes[name], f"population.by_district.{district}.{name}", ctx)
     if sum(p.occupations.shares()) > 1:
         raise ctx.error("population.occupations", "shares adding up to at most 1", p.occupations)
     _validate_channels(s.channels, ctx)
@@ -488,6 +566,7 @@ def _resolve(source: cfg.ScenarioSource, files: tuple[str, ...]) -> cfg.Scenario
         raise ctx.error(unknown[0], f"one of {expected}", unknown[0])
     for key in REQUIRED:
         _top(raw, key, ctx)
+    ctx.years = (_top(raw, "base_year", ctx), _top(raw, "horizon", ctx))
     table = _districts(raw, ctx)
     ctx.names = table.names
     sections = {
@@ -502,6 +581,7 @@ def _resolve(source: cfg.ScenarioSource, files: tuple[str, ...]) -> cfg.Scenario
         seed=_top(raw, "seed", ctx, default=0),
         persons_per_agent=_top(raw, "persons_per_agent", ctx, default=1),
         replicates=_top(raw, "replicates", ctx, default=1),
+        series=tuple(ctx.series),
         districts=table,
         provenance=_provenance(raw.get("provenance"), ctx),
         files=files,

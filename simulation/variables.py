@@ -50,7 +50,19 @@ _LIMITS = ", ".join(f"{int(limit)} {limit.label}" for limit in Limit)
 _CATALOGUE: tuple[Variable, ...] = (
     # stocks at year end
     _v("resident_population", "persons", "Resident population", "registered plus non-registered"),
-    _v("hukou_population", "persons", "Registered population", "registered (hukou) population"),
+    _v(
+        "hukou_population",
+        "persons",
+        "Registered population",
+        "registered (hukou) population, by district of registration",
+    ),
+    _v(
+        "hukou_residents",
+        "persons",
+        "Registered residents",
+        "registered persons living in the district, wherever in the city they are registered "
+        "(resident population = registered residents + non-registered residents)",
+    ),
     _v(
         "non_hukou_population",
         "persons",
@@ -68,6 +80,12 @@ _CATALOGUE: tuple[Variable, ...] = (
         "persons",
         "Urban registered population",
         "registered population with urban registration",
+    ),
+    _v(
+        "students_registered",
+        "persons",
+        "Students registered at universities",
+        "students holding a hukou at their university's collective address",
     ),
     _v(
         "residence_permit_holders",
@@ -133,6 +151,27 @@ _CATALOGUE: tuple[Variable, ...] = (
         "births minus deaths of the registered population",
         kind="flow",
     ),
+    _v(
+        "hukou_moved_out",
+        "persons",
+        "Hukou moved out of the city",
+        "registered residents moving their hukou out of the city, and leaving it",
+        kind="flow",
+    ),
+    _v(
+        "student_hukou_in",
+        "persons",
+        "Students' hukou moved in",
+        "new university students moving their hukou to the city on enrolment",
+        kind="flow",
+    ),
+    _v(
+        "student_hukou_out",
+        "persons",
+        "Graduates' hukou moved out",
+        "graduates leaving the city and moving their hukou out",
+        kind="flow",
+    ),
     *(
         _v(
             f"settled_{channel}",
@@ -154,7 +193,14 @@ _CATALOGUE: tuple[Variable, ...] = (
         "settled_total",
         "persons",
         "Settled persons",
-        "everyone who registered, dependents included",
+        "everyone who registered, dependents included, by district of registration",
+        kind="flow",
+    ),
+    _v(
+        "settled_by_residence",
+        "persons",
+        "Settled persons by residence",
+        "everyone who registered, dependents included, by the district where they live",
         kind="flow",
     ),
     *(
@@ -187,6 +233,14 @@ _CATALOGUE: tuple[Variable, ...] = (
         )
     ),
     _v(
+        "settled_counted_for_land",
+        "persons",
+        "Settlers counted for land",
+        "settlers registering at an urban address (进城落户), in the district the land rule "
+        "counts them in",
+        kind="flow",
+    ),
+    _v(
         "land_standard_m2_per_person",
         "m2/person",
         "Linkage standard",
@@ -197,7 +251,7 @@ _CATALOGUE: tuple[Variable, ...] = (
         "land_entitlement_ha",
         "ha",
         "Land entitlement",
-        "settled_total x standard",
+        "settled_counted_for_land x standard",
         kind="flow",
     ),
     _v(
@@ -245,6 +299,35 @@ _CATALOGUE: tuple[Variable, ...] = (
             kind="flow",
         )
         for use in LAND_USES
+    ),
+    _v(
+        "central_renewal_ha",
+        "ha",
+        "Renewal land housing central settlers",
+        "existing land renewed for settlers of a central district, which gets no new land for them",
+        kind="flow",
+    ),
+    _v(
+        "other_land_demand_ha",
+        "ha",
+        "Other new-land demand",
+        "new construction land wanted for uses other than settlement, and for the growth of "
+        "urban residents",
+        kind="flow",
+    ),
+    _v(
+        "other_land_granted_ha",
+        "ha",
+        "Other new land granted",
+        "new construction land granted to other demand within the plan quota and the ceiling",
+        kind="flow",
+    ),
+    _v(
+        "new_construction_land_ha",
+        "ha",
+        "New construction land",
+        "all new urban construction land of the year: linked new land and other new land",
+        kind="flow",
     ),
     _v(
         "reward_fund_yuan",

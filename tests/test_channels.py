@@ -90,19 +90,21 @@ def test_quota_book_releases_by_window_and_carries_or_lapses():
     book.use(np.array([20.0]), np.array([0]))
     assert book.release().tolist() == [80.0]  # the unused part rolls into the next window
     book.close_year()
-    book.start_year(1)
+    book.start_year(1, np.array([100.0]))
     assert book.release().tolist() == [50.0]  # lapsed
     carry = citywide(100.0, dataclasses.replace(schedule, unused_quota="carry_over"))
     carry.release()
     carry.close_year()
-    carry.start_year(1)
+    carry.start_year(1, np.array([100.0]))
     assert carry.release().tolist() == [100.0]  # 50 carried + 50 released
 
 
 def test_quota_growth_compounds_by_year():
     book = citywide(100.0, ChannelWindows(windows=(0.5,), quota_growth=0.1))
-    book.start_year(2)
+    book.start_year(2, np.array([100.0]))
     assert book.release()[0] == pytest.approx(121.0)
+    book.start_year(2, np.array([200.0]))  # a year series gave a bigger quota this year
+    assert book.release()[0] == pytest.approx(242.0)
 
 
 def test_quota_record_is_per_district_or_for_the_city_alone():
@@ -139,13 +141,28 @@ def test_talent_degree_or_skill_route_within_age_limits():
 
 
 def test_talent_quota_groups_are_districts_and_education_ranking_is_an_option():
-    pop = make_population(3, district=[0, 1, 1], education=[2, 2, 3], lottery=[0.1, 0.2, 0.9])
+    pop = make_population(3, work_district=[0, 1, 1], education=[2, 2, 3], lottery=[0.1, 0.2, 0.9])
     lottery = channels.Talent(TalentChannel(quota=(1.0, 1.0)))
     by_education = channels.Talent(TalentChannel(quota=(1.0, 1.0), ranking="education"))
     idx = np.arange(3)
     assert lottery.groups(pop, idx).tolist() == [0, 1, 1]
     assert lottery.rank(pop, idx).tolist() == [0, 1, 2]
     assert by_education.rank(pop, idx).tolist() == [0, 2, 1]  # best first within a district
+
+
+def test_talent_settlers_register_where_they_work_unless_the_scenario_says_where_they_live():
+    pop = make_population(
+        3, district=[0, 0, 1], work_district=[1, 0, 0], urban=False, has_address=[1, 1, 0]
+    )
+    idx = np.arange(3)
+    at_work = channels.Talent(TalentChannel(quota=(1.0, 1.0)))
+    at_home = channels.Talent(TalentChannel(quota=(1.0, 1.0), registration="residence"))
+    assert at_work.groups(pop, idx).tolist() == [1, 0, 0]
+    assert at_work.urban_address(pop, idx).all()  # a collective address is urban
+    assert at_home.groups(pop, idx).tolist() == [0, 0, 1]
+    # At home: rural where they live, unless without an address of their own, when the
+    # district's collective address (urban) is the fallback (§4 三).
+    assert at_home.urban_address(pop, idx).tolist() == [False, False, True]
 
 
 # --- points ------------------------------------------------------------------------------

@@ -15,7 +15,26 @@ URBAN_NON_HUKOU = np.array([100.0, 50.0])
 
 
 def rates(denominator: str = "hukou") -> dict[str, np.ndarray]:
-    return indicators.urbanization(HUKOU, URBAN_HUKOU, NON_HUKOU, URBAN_NON_HUKOU, denominator)
+    return indicators.urbanization(
+        HUKOU, URBAN_HUKOU, HUKOU, URBAN_HUKOU, NON_HUKOU, URBAN_NON_HUKOU, denominator
+    )
+
+
+def test_residents_count_registered_persons_where_they_live():
+    # 50 registered in district 1 (urban addresses) live in district 0, in urban areas.
+    out = indicators.urbanization(
+        HUKOU,
+        URBAN_HUKOU,
+        np.array([150.0, 250.0]),
+        np.array([150.0, 100.0]),
+        NON_HUKOU,
+        URBAN_NON_HUKOU,
+        "hukou",
+    )
+    np.testing.assert_allclose(out["hukou_population"], [100, 300, 400])
+    np.testing.assert_allclose(out["resident_population"], [250, 350, 600])
+    np.testing.assert_allclose(out["hukou_urbanization_rate"], [100, 50, 62.5])
+    np.testing.assert_allclose(out["resident_urbanization_rate"], [100, 150 / 3.5, 400 / 6])
 
 
 def test_rates_per_district_and_for_the_city_from_city_sums():

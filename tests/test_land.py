@@ -60,13 +60,9 @@ def params(**kw) -> LandParams:
 
 
 def allocate(entitlement, stock=100.0, ceiling=200.0, p=None, central=False):
-    return land.allocate(
-        np.array([entitlement]),
-        np.array([stock]),
-        np.array([ceiling]),
-        p or params(),
-        np.array([central]),
-    )
+    p = p or params()
+    supply = land.Supply.of(p, np.array([stock]), np.array([ceiling]))
+    return land.allocate(np.array([entitlement]), supply, p.source_order, np.array([central]))
 
 
 def sources(g: land.Grant) -> tuple[float, ...]:
@@ -140,3 +136,65 @@ def test_linked_land_serves_housing_then_services_then_industry():
     assert split["housing"].tolist() == [2.0, 3.0, 3.0]
     assert split["services"].tolist() == [0.0, 1.0, 2.0]
     assert split["industry"].tolist() == [0.0, 0.0, 3.0]
+
+
+# --- the land book: linked land, renewal for central settlers, other demand ------------------
+
+
+def book(**kw) -> tuple[land.LandBook, LandParams]:
+    """Two districts, Core (central) and Edge, each with 1,000 ha of construction land."""
+    from simulation.config import District, DistrictTable
+
+    rows = tuple(
+        District(name, 100_000, 50_000, 50_000, 1.0, 50.0, 1000.0) for name in ("Core", "Edge")
+    )
+    p = LandParams(
+        plan_quota_ha=(5.0, 5.0),
+        rural_exit_ha=(0.0, 1.0),
+        renewal_ha=(2.0, 0.5),
+        ceiling_headroom=(0.5, 0.5),
+        housing_m2_per_person=30.0,
+        services_m2_per_person=20.0,
+        **{"other_demand_ha": (0.0, 0.0), "central_districts": ("Core",), **kw},
+    )
+    return land.LandBook(DistrictTable(rows, "test"), p), p
+
+
+def test_a_hand_worked_year_of_land():
+    """Edge: 1,000 settlers at 100 m2 (100 m2 per resident is the first tier) are entitled to
+    10 ha: 5 from the plan quota, 1 from rural exit, 0.5 from renewal, 3.5 short. Core is
+    central: no entitlement, but its 200 settlers need 200 x 50 m2 = 1 ha of renewal, which it
+    has. Other demand of 3 ha a district finds Edge's quota and rural exit used up, and takes
+    3 ha of Core's plan quota."""
+    b, p = book(other_demand_ha=(3.0, 3.0))
+    year = b.grant(p, np.array([200.0, 1000.0]), np.array([100.0, 100.0]), np.zeros(2))
+    assert year.entitlement.tolist() == [0.0, 10.0]
+    edge = tuple(float(year.grant.by_source[s][1]) for s in ("plan_quota", "rural_exit", "renewal"))
+    assert edge == (5.0, 1.0, 0.5)
+    assert year.grant.limit.tolist() == [Limit.CENTRAL, Limit.SUPPLY]
+    assert year.central_renewal_ha.tolist() == [1.0, 0.0]
+    assert year.other_granted_ha.tolist() == [3.0, 0.0]
+    np.testing.assert_allclose(b.stock_ha, [1003.0, 1006.0])  # renewal adds no land
+    record = year.record()
+    assert record["new_construction_land_ha"].tolist() == [3.0, 6.0, 9.0]
+    assert record["land_shortfall_ha"].tolist() == [0.0, 3.5, 3.5]
+
+
+def test_other_demand_grows_with_urban_residents_and_moves_the_standard():
+    b, p = book(resident_growth_m2_per_person=80.0)
+    year = b.grant(p, np.zeros(2), np.array([100.0, 100.0]), np.array([0.0, 500.0]))
+    assert year.other_demand_ha.tolist() == [0.0, 4.0]  # 500 new urban residents x 80 m2
+    assert year.other_granted_ha.tolist() == [0.0, 4.0]
+    residents = np.array([100_000.0, 100_500.0, 200_500.0])
+    per_capita = b.stock_record(residents)["construction_land_per_capita_m2"]
+    assert per_capita[1] == pytest.approx(1004.0 * 1e4 / 100_500)
+
+
+def test_without_linkage_land_for_settlers_follows_prior_shares_not_settlement():
+    b, p = book(linkage="prior_shares")
+    year = b.grant(p, np.array([0.0, 1000.0]), np.array([100.0, 100.0]), np.zeros(2))
+    # All 10 ha of entitlement go to the only non-central district, whoever settled where.
+    assert year.entitlement.tolist() == [0.0, 10.0]
+    b2, p2 = book(linkage="prior_shares", central_districts=())
+    year2 = b2.grant(p2, np.array([0.0, 1000.0]), np.array([100.0, 100.0]), np.zeros(2))
+    assert year2.entitlement.tolist() == [5.0, 5.0]  # equal stocks, equal shares

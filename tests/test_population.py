@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from simulation import population
-from simulation.config import FlowParams, PopulationParams
+from simulation.config import PopulationParams
+from simulation.hazard import Hazard
 from simulation.population import ACTIVE, DEPARTED, SETTLED
 from simulation.rng import Streams
 from tests.helpers import make_population
@@ -32,10 +33,23 @@ def test_append_grows_beyond_capacity_and_compact_drops_inactive():
     assert np.all(pop.status == ACTIVE)
 
 
-def synthesize(stock, urban, ppa=1, seed=1):
-    return population.synthesize(
-        Streams(seed), PopulationParams(), FlowParams(departure_rate=0.1), 0.3, stock, urban, ppa
-    )
+def spec(params=None, n=1, **kw):
+    values = {
+        "params": params or PopulationParams(),
+        "names": tuple(f"d{i}" for i in range(n)),
+        "agri_share": 0.3,
+        "work_weights": np.full(n, 1 / n),
+        "leave": Hazard([0.1]),
+        "permit": Hazard([0.15]),
+        "insurance": Hazard([0.05]),
+        "permit_delay": 0.5,
+        **kw,
+    }
+    return population.HeadSpec(**values)
+
+
+def synthesize(stock, urban, ppa=1, seed=1, params=None):
+    return population.synthesize(Streams(seed), spec(params, len(stock)), stock, urban, ppa)
 
 
 def test_synthesis_matches_each_districts_stock_to_within_one_agent():
@@ -93,11 +107,31 @@ def test_departures_take_active_heads_whose_time_has_come():
     assert population.depart(pop, 2.0).tolist() == [2]
 
 
-def test_waiting_times_follow_the_annual_rate():
-    waits = population._waits(np.random.default_rng(0), 0.08, 3.0, 200_000)
-    assert waits.min() >= 3.0
-    assert np.mean(waits <= 4.0) == pytest.approx(0.08, abs=0.005)
-    assert np.all(np.isinf(population._waits(np.random.default_rng(0), 0.0, 3.0, 5)))
+def test_district_shares_replace_the_citywide_ones_where_given():
+    params = PopulationParams(by_district=(("d1", "education_shares", (0.0, 0.0, 0.0, 1.0)),))
+    pop = synthesize(np.array([50_000.0, 50_000.0]), np.array([0.0, 0.0]), params=params)
+    in_d1 = pop.district == 1
+    assert np.all(pop.education[in_d1] == 3)
+    shares = np.bincount(pop.education[~in_d1], minlength=4) / (~in_d1).sum()
+    np.testing.assert_allclose(shares, params.education_shares, atol=0.01)
+
+
+def test_arrivals_hold_no_permit_and_can_have_one_only_after_half_a_year():
+    s = spec(permit=Hazard([0.9]))
+    cohort = population.Cohort(2.25, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), False)
+    heads = population.draw_heads(lambda attr: Streams(3)("a", attr), s, cohort)
+    assert not heads["permit_years"].any()
+    assert heads["permit_at"].min() >= 2.75
+    base = population.Cohort(0.0, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), True)
+    held = population.draw_heads(lambda attr: Streams(3)("b", attr), s, base)["permit_years"]
+    assert (held > 0).mean() == pytest.approx(PopulationParams().permit_share, abs=0.02)
+
+
+def test_some_heads_work_outside_their_home_district():
+    s = spec(PopulationParams(works_in_home_district=0.6), n=2, work_weights=np.array([0, 1.0]))
+    home = np.zeros(50_000, dtype=np.int64)
+    work = population._work_district(lambda attr: Streams(4)("w", attr), s, home)
+    assert (work == 1).mean() == pytest.approx(0.4, abs=0.01)  # only d1 takes commuters
 
 
 def test_census_counts_dependents_and_urban_residents():

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from simulation import registration
 from simulation.config import ChannelWindows, Reforms
 from simulation.population import ACTIVE, Population
 
@@ -28,14 +29,18 @@ def open_to_apply(pop: Population, reforms: Reforms) -> np.ndarray:
     return mask
 
 
-def first_come(pop: Population, applicants: np.ndarray, *major: np.ndarray) -> np.ndarray:
+def first_come(
+    pop: Population, channel: str, applicants: np.ndarray, *major: np.ndarray
+) -> np.ndarray:
     """Applicants ordered by the `major` keys (small non-negative integers, most significant
-    first), then by time of first application, then by lottery: first come, first served.
+    first), then by time of first application to `channel`, then by lottery: first come,
+    first served.
 
     One sort of a float key (whole part: the integer keys and the queue position; fraction: the
     lottery) is several times faster than a lexsort of the same keys.
     """
-    times, position = np.unique(pop.queued_at[applicants], return_inverse=True)
+    queue = getattr(pop, f"queued_at_{channel}")
+    times, position = np.unique(queue[applicants], return_inverse=True)
     key = position.astype(np.int64)
     scale = len(times)
     for values in reversed(major):
@@ -69,7 +74,7 @@ def admit_in_order(
 
 
 class Channel(ABC):
-    """A settlement channel: eligibility, ranking and quota groups."""
+    """A settlement channel: eligibility, ranking, quota groups and where settlers register."""
 
     name: str
     schedule: ChannelWindows
@@ -87,7 +92,7 @@ class Channel(ABC):
 
     def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """Applicants best first; by default first come, first served (ties by lottery)."""
-        return first_come(pop, applicants)
+        return first_come(pop, self.name, applicants)
 
     def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """Quota group of each applicant: one citywide group unless overridden."""
@@ -96,3 +101,11 @@ class Channel(ABC):
     def approve(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """Mask of applications approved on their merits, before any quota."""
         return np.ones(len(applicants), dtype=bool)
+
+    def registers_in(self, pop: Population, heads: np.ndarray) -> np.ndarray:
+        """District where each settler registers: where they live unless the channel says."""
+        return pop.district[heads].astype(np.int64)
+
+    def urban_address(self, pop: Population, heads: np.ndarray) -> np.ndarray:
+        """Whether each settler registers at an urban address (see `simulation.registration`)."""
+        return registration.urban_address(pop, heads, employer=False)

@@ -44,9 +44,12 @@ class QuotaBook:
         self.n_districts = n_districts
         self.per_district = per_district
         self.carry = np.zeros_like(self.annual)
-        self.start_year(0)
+        self.start_year(0, self.annual)
 
-    def start_year(self, years_since_base: int) -> None:
+    def start_year(self, years_since_base: int, annual: np.ndarray) -> None:
+        """A new year's quota: `annual` (this year's value of the scenario's quota) grown by
+        `quota_growth` a year since the first simulated year."""
+        self.annual = np.asarray(annual, dtype=float)
         growth = (1 + self.schedule.quota_growth) ** years_since_base
         self.year_quota = self.annual * growth
         self.released = self.carry.copy()

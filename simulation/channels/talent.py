@@ -2,14 +2,16 @@
 
 Eligible: a degree (bachelor by default) within the education age limit, or a recognised skill
 (senior worker by default) within the skill age limit (the plan relaxes the age limits:
-适当放宽入户年龄要求). Quotas are per district, larger for Huangpu, Huadu, Nansha and Zengcheng
-(§5 一); applicants are admitted first come (lottery) or by education.
+适当放宽入户年龄要求). Quotas are per district of registration, larger for Huangpu, Huadu,
+Nansha and Zengcheng (§5 一), and settlers register where they work (see
+`simulation.registration`); applicants are admitted first come (lottery) or by education.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from simulation import registration
 from simulation.channels.base import Channel, first_come
 from simulation.config import TalentChannel
 from simulation.population import Population
@@ -23,6 +25,7 @@ class Talent(Channel):
         self.params = params
         self.schedule = params.schedule
         self.quota_per_group = np.asarray(params.quota, dtype=float)
+        self.at_employer = params.registration == "employer"
 
     def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
         p = self.params
@@ -37,10 +40,17 @@ class Talent(Channel):
         First come, first served by the time of first application, ties by lottery; or by
         education first as a scenario option.
         """
-        district = pop.district[applicants]
+        district = self.registers_in(pop, applicants)
         if self.params.ranking == "education":
-            return first_come(pop, applicants, district, 3 - pop.education[applicants])
-        return first_come(pop, applicants, district)
+            return first_come(pop, self.name, applicants, district, 3 - pop.education[applicants])
+        return first_come(pop, self.name, applicants, district)
 
     def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
-        return pop.district[applicants].astype(np.int64)
+        """Quota groups are the districts of registration (§5 一: each district's quota)."""
+        return self.registers_in(pop, applicants)
+
+    def registers_in(self, pop: Population, heads: np.ndarray) -> np.ndarray:
+        return registration.district(pop, heads, at_employer=self.at_employer)
+
+    def urban_address(self, pop: Population, heads: np.ndarray) -> np.ndarray:
+        return registration.urban_address(pop, heads, employer=self.at_employer)

@@ -1,0 +1,48 @@
+"""When events with a yearly chance happen: leaving the city, taking up a permit or insurance.
+
+Each head draws one standard exponential "clock" when created; the event happens when the
+hazard accumulated since then reaches it. With a chance that changes from year to year (a year
+series) the accumulated hazard is piecewise linear in time, so the moment is found once, at
+creation, and two scenarios with the same seed send the same heads away at the same moments
+wherever their rates agree (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+# A chance of 1 a year means "at once"; as a hazard it is capped at this (99.9999 % a day).
+MAX_HAZARD = -np.log(1e-6) * 365.0
+
+
+class Hazard:
+    """Yearly chances of an event, for year 0 (the first after the base year), 1, ...; the
+    last one holds after the years given."""
+
+    def __init__(self, annual_chances: Sequence[float]) -> None:
+        chances = np.clip(np.asarray(annual_chances, dtype=float), 0.0, 1.0)
+        with np.errstate(divide="ignore"):
+            self.rates = np.minimum(-np.log1p(-chances), MAX_HAZARD)
+        self.constant = bool(np.all(self.rates == self.rates[0]))
+        self.cumulative = np.r_[0.0, np.cumsum(self.rates)]  # at times 0, 1, ..., len
+
+    def times(self, clock: np.ndarray, start: float) -> np.ndarray:
+        """Time at which each clock runs out, for heads starting at `start` (years since the
+        base year-end); infinite where the hazard never accumulates enough."""
+        if self.constant:
+            rate = self.rates[0]
+            if rate <= 0:
+                return np.full(len(clock), np.inf, dtype=np.float32)
+            with np.errstate(over="ignore"):
+                return (start + clock / rate).astype(np.float32)
+        years = len(self.rates)
+        before = np.interp(start, np.arange(years + 1), self.cumulative)
+        target = before + clock
+        inside = np.interp(target, self.cumulative, np.arange(years + 1.0))
+        last = self.rates[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            beyond = years + (target - self.cumulative[-1]) / last if last > 0 else np.inf
+        out = np.where(target <= self.cumulative[-1], inside, beyond)
+        return np.maximum(out, start).astype(np.float32)

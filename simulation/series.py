@@ -1,0 +1,67 @@
+"""Year series: a flow, rate or quota given for some years and interpolated between them.
+
+In a scenario file a parameter that may vary over time takes, instead of one number, a table of
+years: ``hukou_natural_growth = { 2017 = 0.0095, 2018 = 0.0085, 2025 = 0.004 }``; a per-district
+one may give a district its own series: ``quota = { Huangpu = { 2018 = 12000, 2020 = 20000 },
+default = 8000 }``. Values are interpolated linearly between the years given and held constant
+before the first and after the last.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class YearSeries:
+    """Values at given years (strictly increasing), linear in between, flat outside."""
+
+    years: tuple[int, ...]
+    values: tuple[float, ...]
+
+    def at(self, year: float) -> float:
+        return float(np.interp(year, self.years, self.values))
+
+
+@dataclass(frozen=True)
+class SeriesParam:
+    """A parameter given as a year series: its key path (with the district for a per-district
+    parameter) and the series."""
+
+    path: str  # e.g. "flows.hukou_natural_growth"
+    district: int | None  # index into the district table, for a per-district parameter
+    series: YearSeries
+
+
+def is_year_table(value: Any) -> bool:
+    """Whether a TOML value is a table keyed by years."""
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(isinstance(k, str) and k.isascii() and k.isdigit() for k in value)
+    )
+
+
+def with_year(obj: Any, params: tuple[SeriesParam, ...], year: int) -> Any:
+    """`obj` (a scenario) with every series parameter set to its value in `year`."""
+    for p in params:
+        obj = _replace_path(obj, p.path.split("."), p.district, p.series.at(year))
+    return obj
+
+
+def _replace_path(obj: Any, parts: list[str], district: int | None, value: float) -> Any:
+    head, rest = parts[0], parts[1:]
+    current = getattr(obj, head)
+    if rest:
+        return dataclasses.replace(obj, **{head: _replace_path(current, rest, district, value)})
+    if district is not None:
+        values = list(current)
+        values[district] = value
+        value = tuple(values)  # type: ignore[assignment]
+    elif isinstance(current, int) and not isinstance(current, bool):
+        value = round(value)
+    return dataclasses.replace(obj, **{head: value})

@@ -1,0 +1,56 @@
+"""University students' hukou (plan §3 进一步落实大中专……学生户口迁入).
+
+New students move their hukou to their university's collective address on enrolment and are
+registered residents of the university's district while they study. At graduation those who
+stay in the city keep the hukou (they count as registered residents from then on like anyone
+else); the others move it out as they leave. Cohorts are tracked by year of enrolment; the base
+year holds `study_years` cohorts of the first year's size (a steady state), already inside the
+district table's registered population.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.config import DistrictTable, StudentParams
+
+
+def district_weights(params: StudentParams, table: DistrictTable) -> np.ndarray:
+    """Where university places are: the scenario's weights, else registered-population shares."""
+    weights = np.asarray(params.district_weights, dtype=float)
+    if not len(weights) or weights.sum() <= 0:
+        weights = np.array([d.hukou_population for d in table.districts], dtype=float)
+    return weights / weights.sum() if weights.sum() > 0 else np.full(len(weights), 1 / len(weights))
+
+
+def split(total: float, weights: np.ndarray) -> np.ndarray:
+    """Whole persons per district adding up to round(total): largest remainders."""
+    exact = total * weights
+    out = np.floor(exact)
+    short = int(round(total) - out.sum())
+    if short > 0:
+        out[np.argsort(-(exact - out), kind="stable")[:short]] += 1
+    return out
+
+
+class Students:
+    """Cohorts of registered students by district, oldest first."""
+
+    def __init__(self, params: StudentParams, table: DistrictTable) -> None:
+        self.weights = district_weights(params, table)
+        first = split(params.enrolment_per_year, self.weights)
+        self.cohorts = [first.copy() for _ in range(params.study_years)]
+
+    def year(self, params: StudentParams) -> tuple[np.ndarray, np.ndarray]:
+        """One academic year: the oldest cohort graduates, a new one enrols. Returns the hukou
+        moved in (enrolment) and out (graduates leaving), per district."""
+        graduating = self.cohorts.pop(0) if self.cohorts else np.zeros(len(self.weights))
+        leaving = graduating - np.rint(graduating * params.stay_share)
+        enrolled = split(params.enrolment_per_year, self.weights)
+        self.cohorts.append(enrolled)
+        return enrolled, leaving
+
+    @property
+    def registered(self) -> np.ndarray:
+        """Students holding a hukou at their university, per district."""
+        return np.sum(self.cohorts, axis=0) if self.cohorts else np.zeros(len(self.weights))

@@ -1,0 +1,117 @@
+"""Each yearly account catches its error: a flow broken on purpose stops the run, naming the
+year, the district and the quantity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simulation
+from simulation import engine, land, population
+from simulation.channels.quota import QuotaBook
+from simulation.errors import AccountError
+from simulation.registry import Registry
+
+TINY = Path(__file__).parent / "data" / "tiny" / "tiny.toml"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return simulation.load_scenario(TINY, {"flows.hukou_out_rate": 0.003})
+
+
+def test_the_unbroken_model_passes_every_account(scenario):
+    simulation.run(scenario)
+
+
+def test_natural_change_applied_twice_breaks_the_registered_account(scenario, monkeypatch):
+    original = Registry.year_end
+
+    def twice(self, natural_rate, out_rate):
+        original(self, natural_rate, 0.0)
+        return original(self, natural_rate, out_rate)
+
+    monkeypatch.setattr(Registry, "year_end", twice)
+    with pytest.raises(AccountError, match=r"2018, district \w+, registered population"):
+        simulation.run(scenario)
+
+
+def test_natural_change_at_double_the_rate_breaks_the_registered_account(scenario, monkeypatch):
+    """Even when the registry reports what it applied, the account expects the scenario's rate."""
+    original = Registry.year_end
+    monkeypatch.setattr(
+        Registry, "year_end", lambda self, natural, out: original(self, 2 * natural, out)
+    )
+    with pytest.raises(AccountError, match="registered population"):
+        simulation.run(scenario)
+
+
+def test_hukou_moved_out_but_not_removed_breaks_the_registered_account(scenario, monkeypatch):
+    monkeypatch.setattr(
+        Registry,
+        "year_end",
+        lambda self, natural, out: (
+            self._change("natural", np.rint(self.hukou * natural)),
+            np.zeros(self.n),
+        ),
+    )
+    with pytest.raises(AccountError, match="registered population"):
+        simulation.run(scenario)
+
+
+def test_a_settler_lost_by_the_registry_breaks_the_registered_account(scenario, monkeypatch):
+    original = engine.Model.register
+
+    def leaky(self, channel, heads, now, tally):
+        original(self, channel, heads, now, tally)
+        self.registry.persons[1, 1] -= 1  # one settler in Edge goes missing
+
+    monkeypatch.setattr(engine.Model, "register", leaky)
+    with pytest.raises(AccountError, match=r"2018, district Edge, registered population"):
+        simulation.run(scenario)
+
+
+def test_a_departure_left_unrecorded_breaks_the_non_registered_account(scenario, monkeypatch):
+    original = population.depart
+
+    def forgetful(pop, now):
+        leaving = original(pop, now)
+        pop.left_at[leaving[:1]] = np.inf  # one head leaves without a record of it
+        return leaving
+
+    monkeypatch.setattr(population, "depart", forgetful)
+    with pytest.raises(AccountError, match="non-registered population"):
+        simulation.run(scenario)
+
+
+def test_a_published_flow_that_differs_from_the_records_breaks_its_account(scenario, monkeypatch):
+    original = engine.Tally.add_settlers
+
+    def doubled(self, channel, registration):
+        original(self, channel, registration)
+        self.dependents += registration.dependents  # dependents counted twice
+
+    monkeypatch.setattr(engine.Tally, "add_settlers", doubled)
+    with pytest.raises(AccountError, match="settled persons as published"):
+        simulation.run(scenario)
+
+
+def test_admitting_beyond_the_quota_breaks_the_quota_account(scenario, monkeypatch):
+    monkeypatch.setattr(QuotaBook, "remaining", lambda self: np.full(len(self.annual), 1e9))
+    with pytest.raises(AccountError, match="quota"):
+        simulation.run(scenario)
+
+
+def test_new_land_above_the_ceiling_breaks_the_land_account(scenario, monkeypatch):
+    original = land.Supply.of
+
+    def no_ceiling(params, stock, ceiling):
+        supply = original(params, stock, ceiling)
+        supply.room = np.full_like(supply.room, np.inf)
+        return supply
+
+    monkeypatch.setattr(land.Supply, "of", staticmethod(no_ceiling))
+    with pytest.raises(AccountError, match="above its ceiling"):
+        simulation.run(scenario.with_values({"land.plan_quota_ha": 500}))
