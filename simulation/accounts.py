@@ -67,11 +67,15 @@ def check_land(
     ceiling: np.ndarray,
     linked: np.ndarray,
     entitlement: np.ndarray,
+    previous: np.ndarray,
 ) -> None:
-    """Land is never negative nor above its ceiling; grants never exceed entitlement."""
+    """Land is never negative, and new land never takes it above its ceiling (a ceiling a plan
+    lowers below the stock stops new land but takes none away); grants never exceed
+    entitlement."""
+    above = (stock > ceiling + TOLERANCE) & (stock > previous + TOLERANCE)
     for quantity, bad, detail in (
         ("urban construction land", stock < -TOLERANCE, "negative"),
-        ("urban construction land", stock > ceiling + TOLERANCE, "above its ceiling"),
+        ("urban construction land", above, "above its ceiling"),
         ("linked land", linked > entitlement + TOLERANCE, "above the entitlement"),
         ("linked land", linked < -TOLERANCE, "negative"),
     ):

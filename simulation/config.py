@@ -398,6 +398,15 @@ class TalentChannel:
         lo=0,
         series=True,
     )
+    quota_scale: float = param(
+        1.0,
+        "multiplier on every district's talent quota (a lever for sweeps and calibration, and a "
+        "year series for quotas that changed with the plan)",
+        unit="share",
+        lo=0,
+        hi=100,
+        series=True,
+    )
     registration: Literal["employer", "residence"] = param(
         "employer",
         "where talent settlers register: at the employer's or the district's collective address "
@@ -579,11 +588,13 @@ class LandParams:
     )
     ceiling_headroom: tuple[float, ...] = param(
         (),
-        "planned construction-land ceiling as a share above the base-year stock",
+        "planned construction-land ceiling as a share above the base-year stock (a year series "
+        "where a new plan moves it)",
         unit="share",
         per_district=True,
         fill=0.10,
         lo=0,
+        series=True,
     )
     renewal_ha: tuple[float, ...] = param(
         (),

@@ -238,6 +238,7 @@ class Model:
             - start["urban_resident_population"][: self.n]
         )
         existing = start["construction_land_per_capita_m2"][: self.n]
+        previous = self.land.stock_ha
         land_year = self.land.grant(p.land, counted, existing, growth)
         accounts.check_land(
             year,
@@ -246,6 +247,7 @@ class Model:
             self.land.ceiling_ha,
             land_year.grant.linked_ha,
             land_year.entitlement,
+            previous,
         )
         quotas: Record = {}
         for name, book in self.books.items():
@@ -258,6 +260,7 @@ class Model:
             "hukou_natural_change": with_city(natural),
             "hukou_moved_out": with_city(moved_out),
             "student_hukou_in": with_city(enrolled),
+            "hukou_moved_in": with_city(tally.total + enrolled),
             "student_hukou_out": with_city(graduated_out),
             "applicants_waiting": with_city(waiting),
             **quotas,

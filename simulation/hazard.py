@@ -40,9 +40,14 @@ class Hazard:
         years = len(self.rates)
         before = np.interp(start, np.arange(years + 1), self.cumulative)
         target = before + clock
-        inside = np.interp(target, self.cumulative, np.arange(years + 1.0))
-        last = self.rates[-1]
+        # The year in which the accumulated hazard reaches the target: the first whose end
+        # has at least it (years without hazard are skipped, as no time passes for the clock).
+        end = np.searchsorted(self.cumulative, target, side="left")
+        year = np.clip(end - 1, 0, years - 1)
+        rate = self.rates[year]
         with np.errstate(divide="ignore", invalid="ignore"):
+            inside = year + (target - self.cumulative[year]) / rate
+            last = self.rates[-1]
             beyond = years + (target - self.cumulative[-1]) / last if last > 0 else np.inf
-        out = np.where(target <= self.cumulative[-1], inside, beyond)
+        out = np.where(end <= years, np.where(end == 0, start, inside), beyond)
         return np.maximum(out, start).astype(np.float32)

@@ -219,7 +219,8 @@ class LandBook:
 
     def __init__(self, table: DistrictTable, params: LandParams) -> None:
         self.stock_ha = np.array([d.urban_construction_land_ha for d in table.districts], float)
-        self.ceiling_ha = ceilings(self.stock_ha, params.ceiling_headroom)
+        self.base_ha = self.stock_ha.copy()
+        self.ceiling_ha = ceilings(self.base_ha, params.ceiling_headroom)
         self.central = np.array([name in params.central_districts for name in table.names])
         self.params_band = params.planning_band_m2
         # Base-year shares of construction land outside the centre: the no-linkage counterfactual
@@ -241,6 +242,7 @@ class LandBook:
         resident at last year-end (it sets the standard, §7), `urban_growth` the change of urban
         residents over the year (other demand grows with it).
         """
+        self.ceiling_ha = ceilings(self.base_ha, params.ceiling_headroom)
         standard = standard_m2(existing_m2, params.tiers, params.adjustment, self.central)
         entitlement = entitlement_ha(settled, standard)
         if params.linkage == "prior_shares":

@@ -289,10 +289,13 @@ def _year_series(value: dict[str, Any], key: str, meta: Mapping[str, Any], ctx: 
     years = [int(k) for k in value]
     if any(b <= a for a, b in itertools.pairwise(years)):
         raise ctx.error(key, "years in increasing order", list(value))
-    base, horizon = ctx.years
-    outside = [y for y in years if not base <= y <= horizon]
+    base, _ = ctx.years
+    last = TOP_LEVEL_BOUNDS["horizon"][1]
+    outside = [y for y in years if not base <= y <= last]
     if outside:
-        raise ctx.error(key, f"years within the run ({base}-{horizon})", outside)
+        # A year before the base year would be silently ignored. Years after the horizon are
+        # kept: they shape the line up to it, and a shorter run of the same scenario uses them.
+        raise ctx.error(key, f"years from the base year ({base}) to {last}", outside)
     values = tuple(_scalar(float, v, f"{key}.{k}", meta, ctx) for k, v in value.items())
     return YearSeries(tuple(years), values)
 

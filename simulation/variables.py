@@ -159,6 +159,14 @@ _CATALOGUE: tuple[Variable, ...] = (
         kind="flow",
     ),
     _v(
+        "hukou_moved_in",
+        "persons",
+        "Hukou moved into the city",
+        "everyone moving their hukou into the city: settlers with their dependents and new "
+        "students (the published 迁入), by district of registration",
+        kind="flow",
+    ),
+    _v(
         "student_hukou_in",
         "persons",
         "Students' hukou moved in",

@@ -57,5 +57,17 @@ def test_quota_check_refuses_overuse():
 def test_land_check_bounds(stock, linked, message):
     with pytest.raises(AccountError, match=message):
         accounts.check_land(
-            2022, ("A",), np.array([stock]), np.array([10.0]), np.array([linked]), np.array([2.0])
+            2022,
+            ("A",),
+            np.array([stock]),
+            np.array([10.0]),
+            np.array([linked]),
+            np.array([2.0]),
+            previous=np.array([9.0]),
         )
+
+
+def test_a_ceiling_lowered_below_the_stock_takes_no_land_away():
+    """A plan may lower the ceiling below what exists: that stops new land, it is no error."""
+    stock = np.array([12.0])
+    accounts.check_land(2022, ("A",), stock, np.array([10.0]), np.zeros(1), np.zeros(1), stock)

@@ -24,7 +24,7 @@ class Talent(Channel):
     def __init__(self, params: TalentChannel) -> None:
         self.params = params
         self.schedule = params.schedule
-        self.quota_per_group = np.asarray(params.quota, dtype=float)
+        self.quota_per_group = np.asarray(params.quota, dtype=float) * params.quota_scale
         self.at_employer = params.registration == "employer"
 
     def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
