@@ -23,7 +23,8 @@ from simulation.scenario import load_scenario, parse_override
 DEFAULT_SCENARIO = (
     Path(__file__).resolve().parents[1] / "scenarios" / "guangzhou" / "plan_2017.toml"
 )
-COMMANDS = ("run", "compare")
+COMMANDS = ("run", "compare", "calibrate", "backcast")
+DEFAULT_BACKCAST = DEFAULT_SCENARIO.with_name("backcast_2015.toml")
 FORMATS = ("png", "svg", "pdf")
 
 
@@ -98,7 +99,51 @@ def _parser() -> argparse.ArgumentParser:
         "scenarios", nargs="+", help="scenario TOML files; the first is the reference"
     )
     _common(many, replicates_help="replicates per scenario (default: 10)")
+    _calibration_parsers(commands)
     return parser
+
+
+def _calibration_parsers(commands: Any) -> None:
+    workers = {"type": _count("workers"), "metavar": "N", "help": "processes (default: all cores)"}
+    out = {"default": "results", "help": "results root folder (default: results)"}
+    fit = commands.add_parser(
+        "calibrate", help="fit a scenario's uncertain parameters to observed figures (to 2018)"
+    )
+    fit.add_argument("scenario", help="scenario TOML file to fit")
+    fit.add_argument(
+        "--calibration",
+        help="calibration file: parameters and ranges, observations, seeds (default: "
+        "calibration.toml beside the scenario)",
+    )
+    fit.add_argument("--workers", **workers)
+    fit.add_argument("--out", **out)
+    past = commands.add_parser(
+        "backcast", help="run from an earlier base year and score the run on what was observed"
+    )
+    past.add_argument(
+        "scenario",
+        nargs="?",
+        default=str(DEFAULT_BACKCAST),
+        help="scenario TOML file (default: Guangzhou from year-end 2015)",
+    )
+    past.add_argument(
+        "--observations", help="observations CSV (default: observations.csv beside the scenario)"
+    )
+    past.add_argument(
+        "--last-year",
+        type=_count("last year"),
+        default=2018,
+        help="the latest year an observation may have (default: 2018)",
+    )
+    past.add_argument(
+        "--replicates",
+        type=_count("replicates"),
+        default=3,
+        metavar="R",
+        help="runs whose mean is scored (default: 3)",
+    )
+    past.add_argument("--workers", **workers)
+    past.add_argument("--out", **out)
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -140,11 +185,53 @@ def _compare(args: argparse.Namespace) -> Path:
     return comparison.write(args.out, fmt=args.format)
 
 
+def _calibrate(args: argparse.Namespace) -> Path:
+    from simulation.experiments.calibrate import calibrate, read_calibration
+    from simulation.output import write_calibration
+
+    scenario = load_scenario(args.scenario, origin="--set")
+    spec_file = args.calibration or str(Path(args.scenario).with_name("calibration.toml"))
+    spec = read_calibration(spec_file, scenario)
+
+    def progress(evaluation: int, loss: float) -> None:
+        if sys.stderr.isatty():
+            print(f"\revaluation {evaluation}: loss {loss:.6g}", end="", file=sys.stderr)
+
+    with _pool(args.workers, len(spec.seeds)) as executor:
+        fit = calibrate(scenario, spec, executor, progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    return write_calibration(fit, spec, args.scenario, args.out)
+
+
+def _backcast(args: argparse.Namespace) -> Path:
+    from simulation.experiments.calibrate import backcast
+    from simulation.experiments.observations import read_observations
+    from simulation.experiments.replicate import replicate_seeds
+    from simulation.output import write_backcast
+
+    scenario = load_scenario(args.scenario, origin="--set")
+    path = args.observations or str(Path(args.scenario).with_name("observations.csv"))
+    observations = read_observations(path, scenario.districts.names, args.last_year)
+    seeds = replicate_seeds(scenario.seed, args.replicates)
+    with _pool(args.workers, len(seeds)) as executor:
+        result = backcast(scenario, observations, seeds, executor)
+    return write_backcast(result, path, args.out)
+
+
+COMMAND_FUNCTIONS = {
+    "run": _run,
+    "compare": _compare,
+    "calibrate": _calibrate,
+    "backcast": _backcast,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python run.py`; returns the exit status."""
     try:
         args = _parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
-        folder = {"run": _run, "compare": _compare}[args.command](args)
+        folder = COMMAND_FUNCTIONS[args.command](args)
         print(folder)
         return 0
     except ScenarioError as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -12,7 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulation.experiments.calibrate import Backcast, Calibration, Fit
+from simulation.experiments.observations import Residual, scored
 from simulation.results import jsonable, summarize, to_json
+from simulation.scenario import format_override
 
 if TYPE_CHECKING:
     from simulation.api import Results
@@ -111,4 +116,225 @@ def write_comparison(
     if len(label) > 120:  # keep the folder name within what file systems take
         label = f"{names[0]}-vs-{len(names) - 1}-scenarios-{overrides_tag({'n': names})}"
     folder = Path(root) / "comparisons" / label / (folder_id or run_id(manifest))
+    return write_folder(folder, writers)
+
+
+# --- calibration and back-casting ------------------------------------------------------------
+
+
+def _residual_rows(rows: list[Residual]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        (
+            "variable",
+            "district",
+            "year",
+            "measure",
+            "observed",
+            "modelled",
+            "error",
+            "relative_error",
+            "weight",
+            "source",
+        )
+    )
+    for r in rows:
+        o = r.observation
+        writer.writerow(
+            (
+                o.variable,
+                o.district,
+                o.year,
+                o.measure,
+                format(o.value, ".10g"),
+                format(r.modelled, ".10g"),
+                format(r.error, ".10g"),
+                format(r.relative, ".6g"),
+                format(o.weight, "g"),
+                o.source,
+            )
+        )
+    return buffer.getvalue()
+
+
+def _residual_table(rows: list[Residual]) -> list[str]:
+    lines = [
+        "| observed | year | measure | observed value | modelled | error | error % |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        o = r.observation
+        where = "" if o.district == "ALL" else f" ({o.district})"
+        lines.append(
+            f"| {o.variable}{where} | {o.year} | {o.measure} | {_figure(o.value)} | "
+            f"{_figure(r.modelled)} | {_figure(r.error, sign=True)} | {100 * r.relative:+.2f} |"
+        )
+    return lines
+
+
+def _figure(value: float, sign: bool = False) -> str:
+    """Whole numbers with thousands separated; small ones (rates) to four figures."""
+    plus = "+" if sign else ""
+    return f"{value:{plus},.0f}" if abs(value) >= 1000 else f"{value:{plus}.4g}"
+
+
+def fitted_toml(fit: Fit, spec: Calibration, scenario_file: str, folder: Path) -> str:
+    """A scenario file extending the input with the fitted values and their provenance."""
+    nested: dict[str, Any] = {}
+    for key, value in fit.values.items():
+        node = nested
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = round(value, 6)
+    years = sorted({o.year for o in scored(spec.observations, fit.scenario.base_year)})
+    note = (
+        f"calibrated: fitted to {len(fit.residuals)} observations {years[0]}-{years[-1]} "
+        f"(loss {fit.start_loss:.4g} -> {fit.loss:.4g}) by python run.py calibrate "
+        f"{Path(scenario_file).name} --calibration {Path(spec.file).name}"
+    )
+    lines = [
+        f"# Fitted by `python run.py calibrate {scenario_file} --calibration {spec.file}`,",
+        f"# {len(fit.evaluations)} evaluations with seeds {list(spec.seeds)}; "
+        f"loss {fit.start_loss:.6g} -> {fit.loss:.6g}.",
+        f"extends = {json.dumps(os.path.relpath(Path(scenario_file).resolve(), folder.resolve()))}",
+        "",
+    ]
+    lines += _toml_tables(nested, [])
+    lines += ["[provenance]"]
+    for field in dict.fromkeys(p.field for p in spec.parameters):
+        lines.append(f"{json.dumps(field)} = {json.dumps(note, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_tables(node: dict[str, Any], prefix: list[str]) -> list[str]:
+    values = {k: v for k, v in node.items() if not isinstance(v, dict)}
+    out = []
+    if values:
+        if prefix:
+            out.append("[" + ".".join(_key(p) for p in prefix) + "]")
+        out += [
+            f"{_key(k)} = {format_override('x', v).split('=', 1)[1]}" for k, v in values.items()
+        ]
+        out.append("")
+    for k, v in node.items():
+        if isinstance(v, dict):
+            out += _toml_tables(v, [*prefix, k])
+    return out
+
+
+def _key(key: str) -> str:
+    return key if key.replace("_", "").isalnum() and not key.isdigit() else json.dumps(key)
+
+
+def write_calibration(fit: Fit, spec: Calibration, scenario_file: str, root: str | Path) -> Path:
+    """Write `root/calibrations/<scenario>/<id>/`: the fitted scenario file, the residuals,
+    every evaluation, the record of the fit and a report."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = Path(root) / "calibrations" / fit.scenario.name / stamp
+    evaluations = io.StringIO()
+    writer = csv.writer(evaluations, lineterminator="\n")
+    keys = [p.key for p in spec.parameters]
+    writer.writerow(["evaluation", *keys, "loss"])
+    for i, (values, value) in enumerate(fit.evaluations, start=1):
+        writer.writerow([i, *(format(values[k], ".10g") for k in keys), format(value, ".10g")])
+    record = {
+        "kind": "calibration",
+        "scenario": scenario_file,
+        "calibration": spec.file,
+        "method": spec.method,
+        "seeds": list(spec.seeds),
+        "persons_per_agent": spec.persons_per_agent,
+        "parameters": [
+            {
+                "key": p.key,
+                "low": p.low,
+                "high": p.high,
+                "start": fit.start[p.key],
+                "fitted": fit.values[p.key],
+            }
+            for p in spec.parameters
+        ],
+        "loss": {"start": fit.start_loss, "fitted": fit.loss},
+        "evaluations": len(fit.evaluations),
+        "converged": fit.converged,
+        "message": fit.message,
+        "wall_seconds": round(fit.wall_seconds, 3),
+    }
+    report = [
+        f"# Calibration of {fit.scenario.name}",
+        "",
+        f"{len(fit.evaluations)} evaluations ({spec.method}, seeds {list(spec.seeds)}, "
+        f"{spec.persons_per_agent or fit.scenario.persons_per_agent} persons per agent); "
+        f"loss (weighted mean squared relative error) {fit.start_loss:.4g} at the start, "
+        f"{fit.loss:.4g} fitted. The optimizer {'converged' if fit.converged else 'stopped'}: "
+        f"{fit.message}",
+        "",
+        "| parameter | range | start | fitted |",
+        "|---|---|---|---|",
+        *(
+            f"| `{p.key}` | {p.low:g}-{p.high:g} | {fit.start[p.key]:.6g} | "
+            f"{fit.values[p.key]:.6g} |"
+            for p in spec.parameters
+        ),
+        "",
+        "## Residuals of the fitted scenario",
+        "",
+        *_residual_table(fit.residuals),
+        "",
+        "`fitted.toml` extends the scenario with the fitted values and says how they were had.",
+        "",
+    ]
+    writers = {
+        "fitted.toml": write_text(fitted_toml(fit, spec, scenario_file, folder)),
+        "residuals.csv": write_text(_residual_rows(fit.residuals)),
+        "evaluations.csv": write_text(evaluations.getvalue()),
+        "calibration.json": write_text(to_json(record)),
+        "report.md": write_text("\n".join(report)),
+    }
+    return write_folder(folder, writers)
+
+
+def backcast_summary(result: Backcast) -> list[str]:
+    """Markdown: every observation, then MAPE and mean signed error per indicator and year."""
+    lines = [
+        *_residual_table(result.residuals),
+        "",
+        "| indicator | MAPE % | mean signed error % |",
+        "|---|---|---|",
+    ]
+    for variable, district, mape, signed in result.by_indicator():
+        where = "" if district == "ALL" else f" ({district})"
+        lines.append(f"| {variable}{where} | {mape:.2f} | {signed:+.2f} |")
+    lines += ["", "| year | MAPE % | mean signed error % |", "|---|---|---|"]
+    for year in sorted({r.observation.year for r in result.residuals}):
+        rows = [r for r in result.residuals if r.observation.year == year]
+        mape = 100 * sum(abs(r.relative) for r in rows) / len(rows)
+        signed = 100 * sum(r.relative for r in rows) / len(rows)
+        lines.append(f"| {year} | {mape:.2f} | {signed:+.2f} |")
+    return lines
+
+
+def write_backcast(result: Backcast, observations: str, root: str | Path) -> Path:
+    """Write `root/backcasts/<scenario>/<id>/`: the scores, a report and the time series."""
+    s = result.scenario
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = Path(root) / "backcasts" / s.name / stamp
+    report = [
+        f"# Back-cast of {s.name}: {s.base_year} to {s.horizon}",
+        "",
+        f"The model started from year-end {s.base_year} and run to {s.horizon}, "
+        f"{len(result.table.runs)} runs (their mean is scored), against {observations}. Relative "
+        "errors are of the observed level; for a `change` observation, of the change since the "
+        "base year.",
+        "",
+        *backcast_summary(result),
+        "",
+    ]
+    writers = {
+        "backcast.csv": write_text(_residual_rows(result.residuals)),
+        "timeseries.csv": write_text(result.table.to_csv()),
+        "report.md": write_text("\n".join(report)),
+    }
     return write_folder(folder, writers)

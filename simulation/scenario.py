@@ -102,10 +102,12 @@ def _record_origins(raw: Raw, file: str, origins: dict[str, str], prefix: str = 
 
 
 def _merge(base: Raw, top: Raw) -> Raw:
-    """Deep merge of tables: `top` overrides only what it names."""
+    """Deep merge of tables: `top` overrides only what it names. A year series is one value:
+    a child's series replaces its parent's whole."""
     out = copy.deepcopy(base)
     for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        series = is_year_table(value) or is_year_table(out.get(key))
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not series:
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -200,6 +202,10 @@ def _apply_overrides(raw: Raw, overrides: tuple[Override, ...], origins: dict[st
                 raise ScenarioError(origin, ".".join(parts[: i + 1]), "a table", child)
             node = child
         node[parts[-1]] = copy.deepcopy(value)
+        if is_year_table(node):  # a point set in a year series: keep its years in order
+            ordered = sorted(node.items(), key=lambda item: int(item[0]))
+            node.clear()
+            node.update(ordered)
         for replaced in [k for k in origins if k.startswith(f"{dotted}.")]:
             del origins[replaced]
         origins[dotted] = origin
