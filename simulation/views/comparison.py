@@ -25,6 +25,7 @@ from simulation.views.report import (
     _outcome_estimate,
     assumptions_section,
     headline_outcomes,
+    outcome_text,
     reproduce_section,
     verdict,
 )
@@ -145,8 +146,8 @@ def headline_section(c: Compared, doc: Document) -> None:
             rows.append(
                 (
                     outcome.title,
-                    ref.text,
-                    own.text,
+                    outcome_text(outcome, ref),
+                    outcome_text(outcome, own),
                     signed(mean, estimate.step),
                     _interval(lo, hi, estimate.step),
                     reading(outcome.variable, mean, estimate.step, lo, hi),

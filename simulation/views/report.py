@@ -202,8 +202,14 @@ def target_lines(ctx: Context) -> list[str]:
         if ctx.replicates == 1:
             status = "met" if hits else "missed"
         else:
-            status = "met" if hits == len(met) else "missed" if hits == 0 else "met in part"
-            status += f" in {hits} of {len(met)} replicates"
+            runs = len(met)
+            status = (
+                f"met in all {runs} replicates"
+                if hits == runs
+                else f"missed in all {runs} replicates"
+                if hits == 0
+                else f"met in {hits} of {runs} replicates"
+            )
         shown = _value_words(target, value.mean, value.step, int(t["baseline_year"]))
         if ctx.replicates > 1 and not math.isnan(value.half_width):
             shown += f" (± {number(value.half_width, value.step)})"
@@ -344,7 +350,7 @@ def _per_capita(ctx: Context, district: str) -> str:
     status = at_year(ctx.table, "planning_band_status", ctx.last, district)
     finite = status[np.isfinite(status)].astype(int)
     band = ""
-    if len(finite):
+    if len(finite) and math.isfinite(end.mean):  # no band for a value that is not a number
         code = int(np.bincount(finite + 1).argmax()) - 1
         band = f" {BAND[code]}" if code in BAND else ""
     return f"{start.text} -> {end.text}{band}"
@@ -504,6 +510,13 @@ def _outcome_estimate(ctx: Context, outcome: Outcome, samples: np.ndarray) -> Es
     return ctx.precision.scaled(samples, v.unit, persons=ctx.settled(outcome.district))
 
 
+def outcome_text(outcome: Outcome, value: Estimate) -> str:
+    """A headline figure as shown; the gap's change in words, by its sign."""
+    if outcome.variable == "gap_narrowing_since_baseline_pp":
+        return change(value.mean, value.step, up="narrowed", down="widened")
+    return value.text
+
+
 def verdict(relative: float, replicates: int) -> str:
     """Whether R replicates pinned a mean down to 1 %, and how many would."""
     if math.isnan(relative):
@@ -536,7 +549,7 @@ def replicates_section(ctx: Context, doc: Document) -> None:
         rows.append(
             (
                 outcome.title,
-                estimate.text,
+                outcome_text(outcome, estimate),
                 number(estimate.half_width, estimate.step),
                 "n/a"
                 if math.isnan(relative) or math.isinf(relative)

@@ -71,7 +71,7 @@ class Estimate:
     @property
     def with_interval(self) -> str:
         """The mean and, with replicates, its interval: '1,040 ± 100'."""
-        if math.isnan(self.half_width):
+        if math.isnan(self.half_width) or self.half_width == 0:  # one run, or no spread
             return self.text
         return f"{self.text} ± {number(self.half_width, self.step)}"
 
@@ -167,7 +167,7 @@ def change(value: float, step: float, *, up: str, down: str, unit: str = "") -> 
     """A signed change in words: 'narrowed by 0.62 points', 'widened by 0.81 points'."""
     unit = f" {unit}" if unit else ""
     if round_to(value, step) == 0:
-        return f"unchanged (within {number(step, step)}{unit})"
+        return "no change"
     word = up if value > 0 else down
     return f"{word} by {number(abs(value), step)}{unit}"
 
