@@ -230,7 +230,7 @@ def test_caption_line_names_scenario_seed_and_replicates(one):
     caption = figures.caption_line(["tiny"], 42, 3)
     fig = figures.build(spec, caption)
     assert caption in [t.get_text() for t in fig.texts]
-    assert caption == "Scenario tiny · seed 42 · 3 replicates: medians, bands 5-95 %"
+    assert caption == "Scenario tiny · seed 42 · 3 replicates"
 
 
 def test_figures_are_saved_at_print_resolution(one):

@@ -33,9 +33,9 @@ class FigureSpec:
 
 
 def caption_line(scenarios: Sequence[str], seed: int, replicates: int) -> str:
-    """'Scenario x · seed 42 · 20 replicates: medians, bands 5-95 %'."""
+    """'Scenario x · seed 42 · 20 replicates' (each figure says how it summarises them)."""
     what = "Scenario" if len(scenarios) == 1 else "Scenarios"
-    runs = "1 run" if replicates == 1 else f"{replicates} replicates: medians, bands 5-95 %"
+    runs = "1 run" if replicates == 1 else f"{replicates} replicates"
     return f"{what} {', '.join(scenarios)} · seed {seed} · {runs}"
 
 

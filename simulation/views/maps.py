@@ -26,7 +26,7 @@ from matplotlib.ticker import FuncFormatter
 from simulation.results import Differences, LongTable
 from simulation.variables import VARIABLES
 from simulation.views.plots import new_axes
-from simulation.views.series import districts, matrix
+from simulation.views.series import districts, matrix, replicate_count
 
 Ring = np.ndarray  # (points, 2): longitude, latitude
 Polygon = list[Ring]  # the outer ring, then any holes
@@ -234,11 +234,13 @@ def plot_map(
             values[d] = float(matrix_[:, hit].mean()) if hit.any() else math.nan
     when_text = _period(table) if total else str(year if year is not None else table.years[-1])
     what = "total " if total else ""
+    runs = replicate_count(table, scenario)
+    mean = f"\nmean of {runs} replicates" if runs > 1 else ""
     return draw_map(
         values,
         shapes,
         ax=ax,
-        title=f"{v.label}, {what}{when_text}",
+        title=f"{v.label}, {what}{when_text}{mean}",
         label=f"{v.label} ({v.unit})",
     )
 
@@ -275,7 +277,7 @@ def plot_difference_map(
         values,
         shapes,
         ax=ax,
-        title=f"{v.label}, {period}\n{shown} minus {reference}",
+        title=f"{v.label}, {period}\n{shown} minus {reference}, mean of paired replicates",
         label=f"Difference ({v.unit})",
         diverging=True,
     )
