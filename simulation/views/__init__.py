@@ -1,12 +1,13 @@
 """Figures, maps and reports drawn from results tables; they never import the model.
 
 `run_files` and `comparison_files` give the files of a results folder besides its tables and
-manifest, each as a function writing that file at a given path.
+manifest, each as a function writing that file at a given path: every figure in `fmt` (PNG at
+print resolution, or SVG or PDF), `report.md` linking to them, and `report.html`, one
+self-contained page with the figures embedded.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,40 +18,66 @@ Writer = Callable[[Path], None]
 FORMATS = ("png", "svg", "pdf")
 
 
-def _text(text: str) -> Writer:
+def _text(render: Callable[[], str]) -> Writer:
     def write(path: Path) -> None:
-        path.write_text(text, encoding="utf-8")
+        path.write_text(render(), encoding="utf-8")
 
     return write
 
 
-def run_files(table: LongTable, manifest: dict[str, Any], fmt: str = "png") -> dict[str, Writer]:
-    """Figures and the report of a run (one scenario, one or many replicates)."""
-    from simulation.views import plots, report
+def _figure(gallery: Any, name: str, fmt: str) -> Writer:
+    def write(path: Path) -> None:
+        path.write_bytes(gallery.render(name, fmt))
 
-    first = table.run(replicate=0) if len(table.runs) > 1 else table
-    writers: dict[str, Writer] = {"report.md": _text(report.render(first, manifest))}
-    targets = manifest["scenario"].get("targets")
-    options = {
-        "urbanization": {
-            "target": targets["hukou_urbanization_rate"] if targets else None,
-            "target_year": targets["year"] if targets else None,
-        }
+    return write
+
+
+def _files(doc: Any, gallery: Any, fmt: str) -> dict[str, Writer]:
+    from simulation.views.document import to_html, to_markdown
+
+    embedded = "svg" if fmt == "svg" else "png"  # a page cannot show a PDF as an image
+    writers: dict[str, Writer] = {
+        f"{name}.{fmt}": _figure(gallery, name, fmt) for name in gallery.names
     }
-    for name in plots.FIGURES:
-        writers[f"{name}.{fmt}"] = functools.partial(
-            plots.save_figure,
-            first,
-            name,
-            **options.get(name, {}),
-        )
+    writers["report.md"] = _text(lambda: to_markdown(doc, lambda name: f"{name}.{fmt}"))
+    writers["report.html"] = _text(
+        lambda: to_html(doc, lambda name: (embedded, gallery.render(name, embedded)))
+    )
     return writers
+
+
+def run_files(table: LongTable, manifest: dict[str, Any], fmt: str = "png") -> dict[str, Writer]:
+    """Figures, maps and the report of a run (one scenario, one or many replicates)."""
+    from simulation.views import figures, report
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown figure format {fmt!r}: one of {FORMATS}")
+    specs = figures.run_figures(
+        table,
+        band=manifest["scenario"]["land"]["planning_band_m2"],
+        shapes=figures.shapes_of(manifest),
+    )
+    gallery = figures.Gallery(specs, figures.run_caption(table, manifest))
+    doc = report.document(table, manifest, {s.name: s.caption for s in specs})
+    return _files(doc, gallery, fmt)
 
 
 def comparison_files(
     table: LongTable, differences: Differences, manifest: dict[str, Any], fmt: str = "png"
 ) -> dict[str, Writer]:
-    """Figures and the report of a comparison of scenarios."""
-    from simulation.views import report
+    """Figures, difference maps and the report of a comparison of scenarios."""
+    from simulation.views import comparison, figures
 
-    return {"report.md": _text(report.render_comparison(table, differences, manifest))}
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown figure format {fmt!r}: one of {FORMATS}")
+    reference = manifest["runs"][0]
+    specs = figures.comparison_figures(table, differences, shapes=figures.shapes_of(reference))
+    caption = figures.caption_line(
+        manifest["scenarios"], manifest["seed"], len(manifest["replicates"])
+    )
+    gallery = figures.Gallery(specs, caption)
+    doc = comparison.document(table, differences, manifest, {s.name: s.caption for s in specs})
+    return _files(doc, gallery, fmt)
+
+
+__all__ = ["FORMATS", "comparison_files", "run_files"]

@@ -1,68 +1,243 @@
-"""The one-page report of a run: targets, districts, quotas, binding limits, assumptions.
+"""The planner report of one scenario's runs: targets, settlement, land, quotas, fiscal side,
+whether the replicates were enough, the assumed inputs and how to reproduce the run.
 
-Reads the long table and the manifest only.
+Reads the long table and the manifest only; what it states about policy (targets met, paths,
+limits) is what the model published as variables, never re-derived here.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from simulation.names import CHANNELS, CITY, QUOTA_CHANNELS, Limit
+from simulation.names import CHANNELS, CITY, LAND_SOURCES, LAND_USES, QUOTA_CHANNELS, Limit
+from simulation.outcomes import Outcome
 from simulation.results import LongTable
+from simulation.variables import VARIABLES, label
+from simulation.views.document import Document, Heading, Image, Paragraph, bullets, table
+from simulation.views.plots import TARGET_VALUES
+from simulation.views.rounding import Estimate, Precision, change, number
+from simulation.views.series import at_year, display_names, districts, matrix, modal, totals
 
-# (variable, target name in the published variables, goal in the targets table, digits)
-TARGETS = (
-    ("hukou_population", "hukou_population", "hukou_population", 0),
-    ("hukou_urbanization_rate", "hukou_urbanization", "hukou_urbanization_rate", 2),
-    ("gap_narrowing_since_baseline_pp", "gap_narrowing", "gap_narrowing_pp", 2),
-)
 BAND = {-1: "below", 0: "within", 1: "above"}
+SECTIONS = ("population", "flows", "reforms", "channels", "land", "fiscal", "targets", "districts")
+#: Each target: what it is called, the unit of its value.
+TARGET_NAMES = {
+    "hukou_population": ("Registered population", "persons"),
+    "hukou_urbanization": ("Hukou urbanization rate", "%"),
+    "gap_narrowing": ("Urbanization gap", "pp"),
+}
+FISCAL = (
+    ("reward_fund_yuan", 1e6, "million yuan", "settled_total"),
+    ("public_cost_yuan", 1e6, "million yuan", "settled_total"),
+    ("school_places_demand", 1, "places", "settled_dependents"),
+    ("affordable_housing_units", 1, "units", "settled_heads"),
+    ("insurance_enrolments", 1, "persons", "settled_total"),
+)
+SETTLEMENT_FIGURES = (
+    "settlement",
+    "settlement_districts",
+    "population",
+    "population_districts",
+    "urbanization",
+    "map_settled",
+)
+LAND_FIGURES = (
+    "land",
+    "land_districts",
+    "limits",
+    "land_per_capita",
+    "map_linked_land",
+    "map_land_per_capita",
+)
+ENOUGH = 0.01  # a headline's 95 % half-width under 1 % of its mean: enough replicates
 
 
-def _fmt(value: float, digits: int = 0) -> str:
-    if not math.isfinite(value):
-        return "n/a"
-    return f"{value:,.{digits}f}"
+# --- small helpers ---------------------------------------------------------------------------
 
 
-def _get(table: LongTable, variable: str, year: int, district: str = "ALL") -> float:
-    """A value of the table, NaN where the table has none."""
-    try:
-        return table.value_at(variable, year, district)
-    except KeyError:
-        return math.nan
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
 
 
-def _total(table: LongTable, variable: str, district: str = "ALL") -> float:
-    return float(table.select(variable, district)[1].sum())
-
-
-def _years(years: Any) -> str:
+def _years(years: Sequence[int]) -> str:
     """Years as runs: '2018', '2018-2020, 2025'; a span when there are more than three runs."""
-    years = sorted(int(y) for y in years)
+    ordered = sorted(int(y) for y in years)
     runs: list[list[int]] = []
-    for y in years:
+    for y in ordered:
         if runs and y == runs[-1][-1] + 1:
             runs[-1].append(y)
         else:
             runs.append([y])
     if len(runs) > 3:
-        return f"{years[0]}-{years[-1]}, intermittently"
+        return f"{ordered[0]}-{ordered[-1]}, intermittently"
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def _images(doc: Document, figures: Mapping[str, str], names: Sequence[str]) -> None:
+    """The figures of a section that there are, with their captions."""
+    doc.add(*(Image(name, figures[name]) for name in names if name in figures))
 
 
 def _count(n: int) -> str:
     return f"{n} yr" if n == 1 else f"{n} yrs"
 
 
-def _persons(n: int) -> str:
-    return f"{n} person" if n == 1 else f"{n:,} persons"
+def _runs(n: int) -> str:
+    return "1 run" if n == 1 else f"{n} replicates"
 
 
-def _label(year: int, base: int, t: dict[str, Any]) -> str:
+class Context:
+    """What every section needs: the table, the manifest's scenario, names and precision."""
+
+    def __init__(self, table: LongTable, manifest: Mapping[str, Any]) -> None:
+        self.table = table
+        self.manifest = manifest
+        self.scenario: Mapping[str, Any] = manifest["scenario"]
+        self.replicates = len({r for _, r in table.runs})
+        self.precision = Precision(int(self.scenario["persons_per_agent"]), self.replicates)
+        self.names = display_names(self.scenario["districts"]["districts"])
+        self.years = table.years
+        self.base = int(self.years[0])
+        self.last = int(self.years[-1])
+        self.targets: Mapping[str, Any] | None = self.scenario.get("targets")
+
+    def name(self, district: str) -> str:
+        return self.names.get(district, district)
+
+    def settled(self, district: str = CITY) -> float:
+        return float(np.mean(totals(self.table, "settled_total", district)))
+
+    def persons(self, variable: str, district: str = CITY) -> Estimate:
+        return self.precision.persons(totals(self.table, variable, district))
+
+    def hectares(self, variable: str, district: str = CITY) -> Estimate:
+        samples = totals(self.table, variable, district)
+        return self.precision.scaled(samples, "ha", persons=self.settled(district))
+
+    def stock(self, variable: str, year: int, district: str = CITY) -> Estimate:
+        base = float(np.mean(at_year(self.table, variable, self.base, district)))
+        return self.precision.persons(at_year(self.table, variable, year, district), base=base)
+
+
+# --- headline and targets --------------------------------------------------------------------
+
+
+def _target_value(ctx: Context, target: str, year: int) -> Estimate:
+    variable = TARGET_VALUES[target]
+    if target == "hukou_population":
+        return ctx.stock(variable, year)
+    return ctx.precision.rate(at_year(ctx.table, variable, year), TARGET_NAMES[target][1])
+
+
+def _value_words(target: str, value: float, step: float, baseline: int) -> str:
+    """A target's value in words; the gap's change is worded by its sign."""
+    if target == "gap_narrowing":
+        words = change(value, step, up="narrowed", down="widened", unit="points")
+        return f"the gap {words} since {baseline}"
+    if target == "hukou_urbanization":
+        return f"{number(value, step)} %"
+    return number(value, step)
+
+
+def _goal_words(target: str, goal: float) -> str:
+    if target == "gap_narrowing":
+        return f"a goal of narrowing it by at least {goal:.2f} points"
+    if target == "hukou_urbanization":
+        return f"a goal of about {goal:.2f} %"
+    return f"a goal of about {goal:,.0f}"
+
+
+def _margin_words(target: str, margin: float, step: float, met: bool) -> str:
+    unit = "" if target == "hukou_population" else " points"
+    size = number(abs(margin), step)
+    if size.strip("0.,") == "":
+        return "on the goal"
+    if target == "gap_narrowing":
+        text = f"{size}{unit} more than required" if margin > 0 else f"{size}{unit} short"
+    else:
+        text = f"{size}{unit} {'above' if margin > 0 else 'below'} the goal"
+    if met and margin < 0:
+        text += ", within the tolerance of 'about'"
+    return text
+
+
+def _first_met(ctx: Context, target: str) -> str:
+    """The first year each run met the target, in words."""
+    years, met = matrix(ctx.table, f"target_{target}_met")
+    firsts = [int(years[np.flatnonzero(row == 1)[0]]) if (row == 1).any() else None for row in met]
+    found = [y for y in firsts if y is not None]
+    never = len(firsts) - len(found)
+    if not found:
+        return f"Not met in any year to {ctx.last}."
+    first = min(found)
+    when = (
+        f"already in the base year {first}"
+        if first == ctx.base and max(found) == first
+        else f"in {first}"
+        if max(found) == first
+        else f"between {first} and {max(found)}, depending on the replicate"
+    )
+    tail = f"; in {never} of {len(firsts)} replicates not by {ctx.last}" if never else ""
+    return f"First met {when}{tail}."
+
+
+def target_lines(ctx: Context) -> list[str]:
+    """One line per target: met or missed in the target year, by how much, first year met."""
+    t = ctx.targets
+    if t is None or "target_gap_narrowing_path" not in ctx.table.variables:
+        return []
+    year = int(t["year"])
+    if year not in ctx.years:
+        return [f"The target year {year} is beyond the horizon {ctx.last}: targets not evaluated."]
+    lines = []
+    for target, (title, _) in TARGET_NAMES.items():
+        value = _target_value(ctx, target, year)
+        goal = float(np.mean(at_year(ctx.table, f"target_{target}_path", year)))
+        met = at_year(ctx.table, f"target_{target}_met", year)
+        hits = int(np.sum(met == 1))
+        if ctx.replicates == 1:
+            status = "met" if hits else "missed"
+        else:
+            runs = len(met)
+            status = (
+                f"met in all {runs} replicates"
+                if hits == runs
+                else f"missed in all {runs} replicates"
+                if hits == 0
+                else f"met in {hits} of {runs} replicates"
+            )
+        shown = _value_words(target, value.mean, value.step, int(t["baseline_year"]))
+        if ctx.replicates > 1 and not math.isnan(value.half_width):
+            shown += f" (± {number(value.half_width, value.step)})"
+        margin = _margin_words(target, value.mean - goal, value.step, hits > 0)
+        lines.append(
+            f"**{title}: {status}** in {year}: {shown}, against {_goal_words(target, goal)}; "
+            f"{margin}. {_first_met(ctx, target)}"
+        )
+    return lines
+
+
+def _cell(ctx: Context, target: str, year: int, flag: str) -> str:
+    value = _target_value(ctx, target, year)
+    if target == "gap_narrowing":
+        text = change(value.mean, value.step, up="narrowed", down="widened")
+    else:
+        text = value.text
+    if year == ctx.base or not flag:
+        return text
+    reached = at_year(ctx.table, f"target_{target}_{flag}", year)
+    words = {"met": ("met", "missed"), "on_track": ("on track", "behind")}[flag]
+    hits = int(np.sum(reached == 1))
+    if ctx.replicates == 1:
+        return f"{text} ({words[0] if hits else words[1]})"
+    return f"{text} ({words[0]} {hits}/{len(reached)})"
+
+
+def _row_label(year: int, base: int, t: Mapping[str, Any]) -> str:
     if year == base:
         return f"{year} (base year)"
     if year == t["year"]:
@@ -70,134 +245,330 @@ def _label(year: int, base: int, t: dict[str, Any]) -> str:
     return f"{year} (mid-term evaluation)" if year < t["year"] else f"{year} (evaluation)"
 
 
-def _target_cell(table: LongTable, year: int, base: int, target: tuple[Any, ...]) -> str:
-    variable, name, _, digits = target
-    value = _get(table, variable, year)
-    if year == base or math.isnan(value):
-        return _fmt(value, digits)
-    flag = "met" if year >= _target_year(table, name) else "on_track"
-    reached = _get(table, f"target_{name}_{flag}", year) == 1
-    status = {"met": ("met", "missed"), "on_track": ("on track", "behind")}[flag][not reached]
-    return f"{_fmt(value, digits)} ({status})"
-
-
-def _target_year(table: LongTable, name: str) -> int:
-    """The first year whose path is the goal itself: the target year."""
-    years, path = table.select(f"target_{name}_path")
-    return int(years[path == path[-1]][0]) if len(years) else 0
-
-
-def _targets(table: LongTable, t: dict[str, Any] | None, base: int) -> list[str]:
+def targets_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> None:
+    t = ctx.targets
+    doc.add(Heading("Targets"))
     if t is None:
-        return ["The scenario sets no targets."]
-    simulated = set(table.year.tolist())
-    lines = [
-        "| year | registered population | hukou urbanization % | gap narrowed since "
-        f"{t['baseline_year']} (pp) |",
-        "|---|---|---|---|",
-    ]
-    for year in [base, *sorted({*t["evaluation_years"], t["year"]} - {base})]:
-        if year not in simulated:
-            lines.append(f"| {_label(year, base, t)} | not simulated | | |")
+        doc.add(Paragraph("The scenario sets no targets."))
+        return
+    header = (
+        "year",
+        "registered population",
+        "hukou urbanization (%)",
+        f"gap since {t['baseline_year']} (points)",
+    )
+    rows: list[tuple[str, ...]] = []
+    for year in [ctx.base, *sorted({*t["evaluation_years"], t["year"]} - {ctx.base})]:
+        if year not in ctx.years:
+            rows.append((_row_label(year, ctx.base, t), "not simulated", "", ""))
             continue
-        cells = [_target_cell(table, year, base, target) for target in TARGETS]
-        lines.append(f"| {_label(year, base, t)} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        f"Targets for {t['year']}: registered population about {_fmt(t['hukou_population'])}, "
-        f"hukou urbanization about {t['hukou_urbanization_rate']} %, gap narrowed by at least "
-        f"{t['gap_narrowing_pp']} points since {t['baseline_year']}. Before {t['year']}, "
-        f"*on track* means at or above a straight line from the {base} value (for the gap, "
-        f"from no narrowing in {t['baseline_year']}) to the target, with the same tolerance.",
-    ]
-    return lines
+        flag = "met" if year >= t["year"] else "on_track"
+        cells = [_cell(ctx, target, year, flag) for target in TARGET_NAMES]
+        rows.append((_row_label(year, ctx.base, t), *cells))
+    doc.add(table(header, rows, numeric=(1, 2, 3)))
+    doc.add(
+        Paragraph(
+            f"Targets for {t['year']}: registered population about "
+            f"{t['hukou_population']:,.0f}, hukou urbanization about "
+            f"{t['hukou_urbanization_rate']:.2f} %, the gap between resident and hukou "
+            f"urbanization narrowed by at least {t['gap_narrowing_pp']:.2f} points since "
+            f"{t['baseline_year']}. Before {t['year']}, *on track* means at or above a straight "
+            f"line from the {ctx.base} value (for the gap, from no narrowing in "
+            f"{t['baseline_year']}) to the target, with the same tolerance."
+        ),
+        Paragraph(shift_sentence(ctx)),
+    )
+    _images(doc, figures, ("targets",))
 
 
-def _limits(table: LongTable, district: str) -> str:
-    years, codes = table.select("land_binding_limit", district)
+def shift_sentence(ctx: Context) -> str:
+    """The shift applied to the resident urbanization series, stated with its source."""
+    shift = at_year(ctx.table, "resident_urbanization_shift_pp", ctx.base)
+    own = at_year(ctx.table, "resident_urbanization_rate", ctx.base)
+    if np.isnan(shift).all():
+        return "No shift is applied to the resident urbanization series."
+    value, rate = float(np.mean(shift)), float(np.mean(own))
+    sign = "+" if value >= 0 else "−"
+    return (
+        f"The gap is measured on the published series: the model's resident urbanization rate "
+        f"({rate:.2f} % in {ctx.base}, from the district table) is shifted by {sign}"
+        f"{abs(value):.2f} points in every year to match the published {ctx.base} rate of "
+        f"{rate + value:.2f} %."
+    )
+
+
+# --- settlement, land, quotas, fiscal --------------------------------------------------------
+
+
+def _open_channels(ctx: Context) -> list[str]:
+    channels = ctx.scenario.get("channels", {})
+    return [c for c in CHANNELS if channels.get(c, {}).get("enabled", True)]
+
+
+def settlement_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> None:
+    open_ = _open_channels(ctx)
+    header = (
+        "district",
+        *(VARIABLES[f"settled_{c}"].label.split(": ")[1] for c in open_),
+        "dependents",
+        "total",
+    )
+    rows = []
+    for d in ctx.table.districts:
+        cells = [ctx.persons(f"settled_{c}", d).with_interval for c in open_]
+        cells.append(ctx.persons("settled_dependents", d).with_interval)
+        cells.append(ctx.persons("settled_total", d).with_interval)
+        rows.append((ctx.name(d), *cells))
+    doc.add(
+        Heading("Settlement by channel and district"),
+        Paragraph(
+            f"Persons settled over {_span(ctx.base + 1, ctx.last)}: main applicants by channel, "
+            "the dependents who registered with them, and everyone together."
+        ),
+        table(header, rows, numeric=tuple(range(1, len(header)))),
+    )
+    _images(doc, figures, SETTLEMENT_FIGURES)
+
+
+def _limits(ctx: Context, district: str) -> str:
+    years, codes = matrix(ctx.table, "land_binding_limit", district)
+    if not codes.size:
+        return ""
+    common = modal(codes)
     parts = []
     for limit in Limit:
-        bound = years[codes == limit]
+        bound = years[common == limit]
         if limit != Limit.NONE and len(bound):
-            parts.append(f"{limit.label} {_count(len(bound))} ({_years(bound)})")
+            parts.append(f"{limit.label} {_count(len(bound))} ({_years(bound.tolist())})")
     return "; ".join(parts) or "none"
 
 
-def _per_capita(table: LongTable, district: str, first: int, last: int) -> str:
-    start = _get(table, "construction_land_per_capita_m2", first, district)
-    end = _get(table, "construction_land_per_capita_m2", last, district)
-    status = _get(table, "planning_band_status", last, district)
-    known = math.isfinite(end) and math.isfinite(status) and int(status) in BAND
-    band = f" {BAND[int(status)]}" if known else ""
-    return f"{_fmt(start, 1)} -> {_fmt(end, 1)}{band}"
+def _per_capita(ctx: Context, district: str) -> str:
+    variable = "construction_land_per_capita_m2"
+    start = ctx.precision.rate(at_year(ctx.table, variable, ctx.base, district), "m2/person")
+    end = ctx.precision.rate(at_year(ctx.table, variable, ctx.last, district), "m2/person")
+    status = at_year(ctx.table, "planning_band_status", ctx.last, district)
+    finite = status[np.isfinite(status)].astype(int)
+    band = ""
+    if len(finite) and math.isfinite(end.mean):  # no band for a value that is not a number
+        code = int(np.bincount(finite + 1).argmax()) - 1
+        band = f" {BAND[code]}" if code in BAND else ""
+    return f"{start.text} -> {end.text}{band}"
 
 
-def _districts(table: LongTable, band: list[float]) -> list[str]:
-    years = np.unique(table.year)
-    lines = [
-        "| district | settled | entitlement ha | linked ha: new land | linked ha: renewal | "
-        f"shortfall ha | m2 per urban resident, start -> end (band {band[0]:g}-{band[1]:g}) "
-        "| limit that bound |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for d in table.districts:
-        new = _total(table, "linked_plan_quota_ha", d) + _total(table, "linked_rural_exit_ha", d)
-        row = [
-            d,
-            _fmt(_total(table, "settled_total", d)),
-            _fmt(_total(table, "land_entitlement_ha", d), 1),
-            _fmt(new, 1),
-            _fmt(_total(table, "linked_renewal_ha", d), 1),
-            _fmt(_total(table, "land_shortfall_ha", d), 1),
-            _per_capita(table, d, years[0], years[-1]),
-            _limits(table, d) if d != "ALL" else "",
-        ]
-        lines.append("| " + " | ".join(row) + " |")
-    return lines
+def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> None:
+    band = ctx.scenario["land"]["planning_band_m2"]
+    entitled, granted = ctx.hectares("land_entitlement_ha"), ctx.hectares("linked_land_ha")
+    short = ctx.hectares("land_shortfall_ha")
+    sources = "; ".join(
+        f"{VARIABLES[f'linked_{s}_ha'].label.split(': ')[1]} "
+        f"{ctx.hectares(f'linked_{s}_ha').text} ha"
+        for s in LAND_SOURCES
+    )
+    header = (
+        "district",
+        f"{VARIABLES['land_entitlement_ha'].label} (ha)",
+        *(f"linked: {VARIABLES[f'linked_{s}_ha'].label.split(': ')[1]} (ha)" for s in LAND_SOURCES),
+        f"{VARIABLES['land_shortfall_ha'].label} (ha)",
+        f"m2 per urban resident, start -> end (band {band[0]:g}-{band[1]:g})",
+        VARIABLES["land_binding_limit"].label.lower(),
+    )
+    rows = []
+    for d in ctx.table.districts:
+        rows.append(
+            (
+                ctx.name(d),
+                ctx.hectares("land_entitlement_ha", d).with_interval,
+                *(ctx.hectares(f"linked_{s}_ha", d).with_interval for s in LAND_SOURCES),
+                ctx.hectares("land_shortfall_ha", d).with_interval,
+                _per_capita(ctx, d),
+                _limits(ctx, d) if d != CITY else "",
+            )
+        )
+    doc.add(
+        Heading("Land granted against entitlement"),
+        Paragraph(
+            f"Over {_span(ctx.base + 1, ctx.last)} the linkage rule entitled the districts to "
+            f"{entitled.text} ha for their settlers; {granted.text} ha was granted ({sources}) "
+            f"and {short.text} ha was not."
+        ),
+        table(header, rows, numeric=tuple(range(1, 6))),
+        Paragraph(
+            "Plan quota and rural exit add new urban construction land; renewal reuses existing "
+            "urban land. The band is the GB 50137-2011 planning range of construction land per "
+            "person; the status is at the end of the run. Limit that bound: *supply* — the "
+            "annual plan quota, rural exit and renewal land were used up; *ceiling* — the "
+            "planned construction-land ceiling stopped new land; *central* — a central "
+            "district, which gets no new land for settlement (国土资发〔2016〕123号)"
+            + (
+                "; with replicates, the limit most replicates report."
+                if ctx.replicates > 1
+                else "."
+            )
+        ),
+    )
+    uses = [f"linked_{u}_ha" for u in LAND_USES]
+    doc.add(
+        Paragraph("Linked land by use, in the national order of priority:"),
+        table(
+            ("district", *(label(v) for v in uses)),
+            [(ctx.name(d), *(ctx.hectares(v, d).text for v in uses)) for d in ctx.table.districts],
+            numeric=(1, 2, 3),
+        ),
+    )
+    _images(doc, figures, LAND_FIGURES)
 
 
-def _filled(table: LongTable, channel: str, district: str) -> str:
-    years, filled = table.select(f"quota_filled_{channel}", district)
-    full = years[filled == 1]
-    shown = f" ({_years(full)})" if 0 < len(full) < len(years) else ""
+def _filled(ctx: Context, channel: str, district: str) -> str:
+    years, filled = matrix(ctx.table, f"quota_filled_{channel}", district)
+    full = years[modal(filled) == 1] if filled.size else years[:0]
+    shown = f" ({_years(full.tolist())})" if 0 < len(full) < len(years) else ""
     return f"{len(full)} of {_count(len(years))}{shown}"
 
 
-def _quotas(table: LongTable, s: dict[str, Any]) -> list[str]:
-    districts = [d for d in table.districts if d != CITY]
-    lines = ["| channel | where | quota released per year | filled in |", "|---|---|---|---|"]
-    for name in QUOTA_CHANNELS:
-        if f"quota_released_{name}" not in table.variables:
+def quotas_section(ctx: Context, doc: Document) -> None:
+    doc.add(Heading("Quotas"))
+    ds = districts(ctx.table)
+    rows = []
+    for channel in QUOTA_CHANNELS:
+        if f"quota_released_{channel}" not in ctx.table.variables:
             continue
-        groups = districts if len(table.select(f"quota_filled_{name}", districts[0])[0]) else [CITY]
-        for district in groups:
-            _, released = table.select(f"quota_released_{name}", district)
-            where = "city" if district == CITY else district
+        per_district = len(matrix(ctx.table, f"quota_filled_{channel}", ds[0])[0]) > 0
+        for district in ds if per_district else [CITY]:
+            _, released = matrix(ctx.table, f"quota_released_{channel}", district)
+            first = released[0] if released.size else np.zeros(0)
             amount = (
-                _fmt(released[0])
-                if np.ptp(released) == 0
-                else (f"{_fmt(released.min())}-{_fmt(released.max())}")
+                number(float(first[0]))
+                if first.size and np.ptp(first) == 0
+                else f"{number(float(first.min()))}-{number(float(first.max()))}"
+                if first.size
+                else "n/a"
             )
-            lines.append(f"| {name} | {where} | {amount} | {_filled(table, name, district)} |")
-    if len(lines) == 2:
-        return ["No channel with a quota is open."]
-    lines += [
-        "",
-        "A quota is *filled* in a year when an approved applicant was turned away for lack of "
-        "quota; in the other years the channel ran out of eligible, willing applicants first.",
-    ]
-    return lines
+            where = "city" if district == CITY else ctx.name(district)
+            name = VARIABLES[f"settled_{channel}"].label.split(": ")[1]
+            rows.append((name, where, amount, _filled(ctx, channel, district)))
+    if not rows:
+        doc.add(Paragraph("No channel with a quota is open."))
+        return
+    doc.add(
+        table(("channel", "where", "quota released per year", "filled in"), rows, numeric=(2,)),
+        Paragraph(
+            "A quota is *filled* in a year when an approved applicant was turned away for lack "
+            "of quota; in the other years the channel ran out of eligible, willing applicants "
+            "first."
+        ),
+    )
 
 
-def _channels(table: LongTable, s: dict[str, Any]) -> str:
-    parts = [
-        f"{name} {_fmt(_total(table, f'settled_{name}'))}"
-        for name in CHANNELS
-        if s["channels"][name]["enabled"]
+def _fiscal_cell(ctx: Context, variable: str, scale: float, basis: str, district: str) -> str:
+    samples = totals(ctx.table, variable, district) / scale
+    if basis == "settled_heads":
+        persons = ctx.settled(district) - float(
+            np.mean(totals(ctx.table, "settled_dependents", district))
+        )
+    else:
+        persons = float(np.mean(totals(ctx.table, basis, district)))
+    # Money in millions is shown to 0.1 million at the finest; counts to one.
+    quantum = 0.1 if scale > 1 else 1.0
+    estimate = ctx.precision.scaled(samples, "", persons=persons, quantum=quantum)
+    return estimate.with_interval
+
+
+def fiscal_section(ctx: Context, doc: Document) -> None:
+    header = ("district", *(f"{VARIABLES[v].label} ({u})" for v, _, u, _ in FISCAL))
+    rows = [
+        (ctx.name(d), *(_fiscal_cell(ctx, v, s, b, d) for v, s, _, b in FISCAL))
+        for d in ctx.table.districts
     ]
-    dependents = _fmt(_total(table, "settled_dependents"))
-    return (
-        f"Settled by channel (main applicants): {'; '.join(parts)}; plus {dependents} dependents."
+    doc.add(
+        Heading("Fiscal and public-service side"),
+        Paragraph(
+            f"Totals over {_span(ctx.base + 1, ctx.last)}: the citizenization reward money "
+            "(人钱挂钩, plan §6), the public cost of the settlers, the school places, affordable "
+            "housing units and insurance enrolments they need (plan §10-§14)."
+        ),
+        table(header, rows, numeric=tuple(range(1, len(header)))),
+    )
+
+
+# --- replicates, assumptions, reproduction ---------------------------------------------------
+
+
+def headline_outcomes(manifest: Mapping[str, Any]) -> list[Outcome]:
+    return [Outcome(**row) for row in manifest.get("headlines", [])]
+
+
+def _outcome_estimate(ctx: Context, outcome: Outcome, samples: np.ndarray) -> Estimate:
+    v = VARIABLES[outcome.variable]
+    if v.unit == "persons":
+        base = 0.0
+        if outcome.year is not None and v.kind == "stock":
+            base = float(np.mean(at_year(ctx.table, outcome.variable, ctx.base, outcome.district)))
+        return ctx.precision.persons(samples, base=base)
+    if v.unit in ("%", "pp", "m2/person"):
+        return ctx.precision.rate(samples, v.unit)
+    return ctx.precision.scaled(samples, v.unit, persons=ctx.settled(outcome.district))
+
+
+def outcome_text(outcome: Outcome, value: Estimate) -> str:
+    """A headline figure as shown; the gap's change in words, by its sign."""
+    if outcome.variable == "gap_narrowing_since_baseline_pp":
+        return change(value.mean, value.step, up="narrowed", down="widened")
+    return value.text
+
+
+def verdict(relative: float, replicates: int) -> str:
+    """Whether R replicates pinned a mean down to 1 %, and how many would."""
+    if math.isnan(relative):
+        return "one run: no interval"
+    if relative < ENOUGH:
+        return "enough"
+    if math.isinf(relative):
+        return "mean is zero: judge by the interval"
+    needed = math.ceil(replicates * (relative / ENOUGH) ** 2)
+    return f"more replicates: about {needed:,} for 1 %"
+
+
+def replicates_section(ctx: Context, doc: Document) -> None:
+    doc.add(Heading("Were the replicates enough?"))
+    if ctx.replicates == 1:
+        doc.add(
+            Paragraph(
+                "This is one run, so its run-to-run variation is not measured; the figures are "
+                "rounded by the rule above. Run with `--replicates 20` (or more) to measure it "
+                "and to see whether the headline figures are pinned down."
+            )
+        )
+        return
+    rows = []
+    for outcome in headline_outcomes(ctx.manifest):
+        runs = outcome.by_run(ctx.table)
+        samples = np.asarray(list(runs.values()))
+        estimate = _outcome_estimate(ctx, outcome, samples)
+        relative = estimate.relative_half_width()
+        rows.append(
+            (
+                outcome.title,
+                outcome_text(outcome, estimate),
+                number(estimate.half_width, estimate.step),
+                "n/a"
+                if math.isnan(relative) or math.isinf(relative)
+                else f"{100 * relative:.2f} %",
+                verdict(relative, ctx.replicates),
+            )
+        )
+    doc.add(
+        Paragraph(
+            f"For each headline figure: its mean over the {ctx.replicates} replicates, the "
+            "half-width of the 95 % interval of that mean, and the half-width relative to the "
+            "mean. Under 1 % the replicates are enough; otherwise the interval shrinks with the "
+            "square root of the number of replicates, which gives the number suggested."
+        ),
+        table(
+            ("headline figure", "mean", "95 % half-width", "relative", "verdict"),
+            rows,
+            numeric=(1, 2, 3),
+        ),
     )
 
 
@@ -227,106 +598,137 @@ def _lead(notes: list[str]) -> str:
     return "".join(f"{c}; " for c in common)
 
 
-def _column(row: dict[str, Any]) -> list[str]:
+def _column(doc: Document, row: Mapping[str, Any], names: Mapping[str, str]) -> None:
     """An assumed district-table column: a line, then each district's value and note."""
     notes = row["notes"]
     lead = _lead(list(notes.values()))
     unit = f" ({row['unit']})" if row["unit"] else ""
     intro = f"; {lead.removesuffix('; ')}" if lead else ""
-    lines = [
-        f"`{row['key']}`{unit}: {row['doc']}{intro}.",
-        "",
-        "| district | value | note |",
-        "|---|---|---|",
-    ]
+    rows = []
     for district, note in notes.items():
         value = row["value"].get(district)
-        text = note.removeprefix(lead).replace("|", "\\|")
-        lines.append(f"| {district} | {'n/a' if value is None else value} | {text} |")
-    return lines
+        rows.append(
+            (
+                names.get(district, district),
+                "n/a" if value is None else str(value),
+                note.removeprefix(lead),
+            )
+        )
+    doc.add(
+        Paragraph(f"`{row['key']}`{unit}: {row['doc']}{intro}."),
+        table(("district", "value", "note"), rows, numeric=(1,)),
+    )
 
 
-def _assumptions(rows: list[dict[str, Any]]) -> list[str]:
-    lines = [
-        f"{len(rows)} inputs are assumptions (no published figure); every result depends on them:",
-        "",
-    ]
-    columns = [r for r in rows if "notes" in r]
-    for r in rows:
-        if "notes" not in r:
-            lines.append(f"- `{r['key']}` = {_value(r['value'], r['unit'])} — {r['doc']}")
-    for r in columns:
-        lines += ["", *_column(r)]
-    return lines
+def _section(key: str) -> str:
+    first = key.split(".")[0]
+    return first if first in SECTIONS else "other"
 
 
-def _span(first: int, last: int) -> str:
-    return str(first) if first == last else f"{first}-{last}"
-
-
-def render(table: LongTable, manifest: dict[str, Any]) -> str:
-    """The report as Markdown."""
-    s = manifest["scenario"]
-    years = np.unique(table.year)
-    settled = _total(table, "settled_total")
-    lines = [
-        f"# {s['name']}: settlement and linked land, {years[0]}-{years[-1]}",
-        "",
-        f"Seed {manifest['seed']}, {s['persons_per_agent']} person(s) per agent, "
-        f"{len(table.districts) - 1} districts. {_fmt(settled)} persons settled in "
-        f"{_span(years[0] + 1, years[-1])}, dependents included; "
-        f"{_fmt(_total(table, 'linked_land_ha'), 1)} ha of land linked to them "
-        f"(entitlement {_fmt(_total(table, 'land_entitlement_ha'), 1)} ha).",
-        "",
-        _channels(table, s),
-        "",
-        "## Targets",
-        "",
-        *_targets(table, s.get("targets"), int(years[0])),
-        "",
-        "## Districts over the whole run",
-        "",
-        *_districts(table, s["land"]["planning_band_m2"]),
-        "",
-        "New land is the annual plan quota and land freed by rural exit; renewal reuses existing "
-        "urban land. The band is the planning range of construction land per person; the status "
-        "is at the end of the run. Limit that bound: *supply* — the annual plan quota, rural exit "
-        "and renewal land were used up; *ceiling* — the planned construction-land ceiling "
-        "stopped new land; *central* — a central district, which gets no new land for "
-        "settlement (国土资发〔2016〕123号).",
-        "",
-        "## Quotas",
-        "",
-        *_quotas(table, s),
-        "",
-        "## Assumed inputs",
-        "",
-        *_assumptions(manifest.get("assumptions", [])),
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def render_comparison(table: LongTable, differences: Any, manifest: dict[str, Any]) -> str:
-    """A comparison as Markdown: each scenario against the reference, headline differences."""
-    reference = manifest["reference"]
-    lines = [
-        f"# Comparison against {reference}",
-        "",
-        f"{len(manifest['replicates'])} replicates per scenario, paired by seed "
-        f"(seed {manifest['seed']}). Reproduce: `{manifest['command']}`",
-        "",
-        "| scenario | variable | year | mean difference | 95 % interval |",
-        "|---|---|---|---|---|",
-    ]
-    last = max(table.years)
-    for scenario in manifest["scenarios"][1:]:
-        for variable in ("settled_total", "linked_land_ha", "hukou_population"):
-            years, mean, low, high = differences.select(variable, scenario=scenario)
-            hit = years == last
-            if hit.any():
-                lines.append(
-                    f"| {scenario} | {variable} | {last} | {_fmt(mean[hit][0])} | "
-                    f"{_fmt(low[hit][0])} to {_fmt(high[hit][0])} |"
+def assumptions_section(
+    doc: Document, rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]
+) -> None:
+    """The assumed inputs by section, those the headline figures depend on first."""
+    doc.add(Heading("Assumed inputs"))
+    if not rows:
+        doc.add(Paragraph("No input is an assumption: every value has a source."))
+        return
+    headline = [r for r in rows if r.get("headline", True)]
+    other = [r for r in rows if not r.get("headline", True)]
+    doc.add(
+        Paragraph(
+            f"{len(rows)} inputs are assumptions (no published figure). {len(headline)} of "
+            "them can change a headline figure (settlement, linked land, the targets) and come "
+            "first; the others only split, price or grade what the headlines count."
+        )
+    )
+    for title, group in (
+        ("Inputs the headline figures depend on", headline),
+        ("Other assumed inputs", other),
+    ):
+        if not group:
+            continue
+        doc.add(Heading(title, 3))
+        for section in (*SECTIONS, "other"):
+            members = [r for r in group if _section(str(r["key"])) == section]
+            if not members:
+                continue
+            doc.add(Heading(section.capitalize(), 4))
+            plain = [r for r in members if "notes" not in r]
+            if plain:
+                doc.add(
+                    bullets(
+                        [
+                            f"`{r['key']}` = {_value(r['value'], r['unit'])} — {r['doc']}"
+                            for r in plain
+                        ]
+                    )
                 )
-    return "\n".join(lines) + "\n"
+            for r in members:
+                if "notes" in r:
+                    _column(doc, r, names)
+
+
+def reproduce_section(doc: Document, manifest: Mapping[str, Any], names: str = "") -> None:
+    overrides = manifest.get("overrides") or {}
+    doc.add(Heading("Reproducing this run" if not names else "Reproducing this comparison"))
+    seeds = manifest.get("replicates", [])
+    doc.add(
+        Paragraph(
+            f"Seed {manifest['seed']}"
+            + (f"; the {len(seeds)} replicate seeds are spawned from it" if len(seeds) > 1 else "")
+            + ". The same command, on the same inputs, gives the same tables:"
+        ),
+        Paragraph(f"`{manifest['command']}`"),
+    )
+    if overrides:
+        doc.add(
+            Paragraph("Values given on the command line with `--set`:"),
+            table(("key", "value"), [(f"`{k}`", f"`{v}`") for k, v in overrides.items()]),
+        )
+    elif not names:
+        doc.add(Paragraph("No value was overridden with `--set`."))
+
+
+# --- the document ----------------------------------------------------------------------------
+
+
+def rounding_example(ctx: Context) -> float | None:
+    settled = ctx.settled()
+    return settled if settled > 0 else None
+
+
+def document(
+    table_: LongTable, manifest: Mapping[str, Any], figures: Mapping[str, str] | None = None
+) -> Document:
+    """The report of one scenario's runs; `figures` names the figures there are to show."""
+    ctx = Context(table_, manifest)
+    figures = figures or {}
+    s = ctx.scenario
+    settled = ctx.persons("settled_total")
+    granted, entitled = ctx.hectares("linked_land_ha"), ctx.hectares("land_entitlement_ha")
+    doc = Document(f"{s['name']}: settlement and linked land, {_span(ctx.base, ctx.last)}")
+    doc.add(
+        Paragraph(
+            f"Scenario `{s['name']}`, seed {manifest['seed']}, {_runs(ctx.replicates)}, "
+            f"{s['persons_per_agent']} person(s) per agent, {len(ctx.table.districts) - 1} "
+            f"districts, base year {ctx.base}. Over {_span(ctx.base + 1, ctx.last)}, "
+            f"{settled.with_interval} persons settled, dependents included, and "
+            f"{granted.with_interval} ha of land was linked to them (entitlement "
+            f"{entitled.with_interval} ha)."
+            + (" Figures are means over the replicates." if ctx.replicates > 1 else "")
+        ),
+        Paragraph(ctx.precision.rule(rounding_example(ctx))),
+    )
+    lines = target_lines(ctx)
+    if lines:
+        doc.add(Heading("Headline"), bullets(lines))
+    targets_section(ctx, doc, figures)
+    settlement_section(ctx, doc, figures)
+    land_section(ctx, doc, figures)
+    quotas_section(ctx, doc)
+    fiscal_section(ctx, doc)
+    replicates_section(ctx, doc)
+    assumptions_section(doc, manifest.get("assumptions", []), ctx.names)
+    reproduce_section(doc, manifest)
+    return doc
