@@ -105,7 +105,7 @@ def headlines(scenario: Scenario) -> tuple[Outcome, ...]:
             Outcome(
                 "gap_narrowing_since_baseline_pp",
                 year=year,
-                label=f"Gap narrowed since {t.baseline_year}, in {year} (pp)",
+                label=f"Gap narrowed since {t.baseline_year} (negative: widened), in {year} (pp)",
             )
         )
     return tuple(out)
