@@ -523,3 +523,14 @@ def test_comparison_folder_has_its_report_and_difference_maps(mapped_tiny, tmp_p
 def test_importing_the_package_loads_no_plotting_library():
     code = "import sys, simulation; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_land_section_tells_the_rest_of_the_land_story(one):
+    text = markdown(one.table, one.manifest)
+    land = section(text, "Land granted against entitlement")
+    renewal = one.table.select("central_renewal_ha", "Core")[1].sum()
+    assert renewal > 0
+    assert f"renewal of existing land housed them on {renewal:,.1f} ha" in land
+    edge_rows = [line for line in land.splitlines() if line.startswith("| Edge |")]
+    new = one.table.select("new_construction_land_ha", "Edge")[1].sum()
+    assert edge_rows[1].rstrip(" |").endswith(f"{new:,.1f}")  # the second table: all new land

@@ -407,6 +407,7 @@ def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> Non
             )
         ),
     )
+    _other_land(ctx, doc)
     uses = [f"linked_{u}_ha" for u in LAND_USES]
     doc.add(
         Paragraph("Linked land by use, in the national order of priority:"),
@@ -417,6 +418,42 @@ def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> Non
         ),
     )
     _images(doc, figures, LAND_FIGURES)
+
+
+OTHER_LAND = (
+    "central_renewal_ha",
+    "other_land_demand_ha",
+    "other_land_granted_ha",
+    "new_construction_land_ha",
+)
+
+
+def _other_land(ctx: Context, doc: Document) -> None:
+    """The rest of the land story: renewal housing central settlers, and other new land."""
+    if not set(OTHER_LAND) <= set(ctx.table.variables):
+        return
+    renewal = ctx.hectares("central_renewal_ha")
+    wanted, other = ctx.hectares("other_land_demand_ha"), ctx.hectares("other_land_granted_ha")
+    new = ctx.hectares("new_construction_land_ha")
+    doc.add(
+        Paragraph(
+            "Linked land is only part of each district's land. A central district gets no new "
+            f"land for its settlers; renewal of existing land housed them on {renewal.text} ha. "
+            "The annual plan also serves other demand (industry, infrastructure, the growth of "
+            f"urban residents): {wanted.text} ha was wanted and {other.text} ha granted, within "
+            "what linked land left of the plan quota and of rural exit, and under the ceiling. "
+            f"In all, {new.text} ha of new urban construction land, which sets each year's land "
+            "per urban resident and with it the next year's standard."
+        ),
+        table(
+            ("district", *(label(v) for v in OTHER_LAND)),
+            [
+                (ctx.name(d), *(ctx.hectares(v, d).with_interval for v in OTHER_LAND))
+                for d in ctx.table.districts
+            ],
+            numeric=(1, 2, 3, 4),
+        ),
+    )
 
 
 def _filled(ctx: Context, channel: str, district: str) -> str:
