@@ -1,65 +1,72 @@
-"""Full-city benchmark: the Guangzhou default with every resident an agent.
+"""Full city: the Guangzhou default with every resident an agent, 2017 to 2035.
 
-    python benchmarks/full_city.py [--persons-per-agent 1] [--horizon 2035] [--seed N]
+Times the library call (`simulation.run`: synthesis, 18 years, the long table and manifest) in
+this process, and the whole command line (`python run.py --set persons_per_agent=1`, writing
+tables, figures and reports) in a fresh one; prints peak memory of each, throughput, and the
+time per simulated year as a multiple of the floor (one pass over ten float32 arrays of the
+population), measured in the same run.
 
-Prints wall time (load, synthesis + run), peak resident memory and throughput in person-years of
-non-registered residents simulated per second. Timings on a shared machine are noisy: compare
-runs made back to back, as ratios.
+    python benchmarks/full_city.py [--persons-per-agent 1] [--no-cli] [--root DIR]
 """
 
 from __future__ import annotations
 
-import argparse
-import resource
 import sys
-import time
-from pathlib import Path
+import tempfile
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import simulation  # noqa: E402
-from simulation.engine import simulate  # noqa: E402
-
-SCENARIO = ROOT / "scenarios" / "guangzhou" / "plan_2017.toml"
+try:
+    from benchmarks import common
+    from benchmarks.floor import floor_seconds
+except ModuleNotFoundError:  # run as a script
+    import common  # type: ignore[no-redef]
+    from floor import floor_seconds  # type: ignore[no-redef]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--persons-per-agent", type=int, default=1)
-    parser.add_argument("--horizon", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args()
-    overrides: dict[str, object] = {"persons_per_agent": args.persons_per_agent}
-    if args.horizon is not None:
-        overrides["horizon"] = args.horizon
-    if args.seed is not None:
-        overrides["seed"] = args.seed
+    args = common.parser(__doc__)
+    args.add_argument("--persons-per-agent", type=int, default=1)
+    args.add_argument("--no-cli", action="store_true", help="time the library call only")
+    options = args.parse_args()
+    root = common.use_root(options.root)
+    import simulation
 
-    started = time.perf_counter()
-    scenario = simulation.load_scenario(SCENARIO, overrides)
-    loaded = time.perf_counter()
-    out = simulate(scenario)
-    finished = time.perf_counter()
-
-    names = out.districts
-    city = names.index("ALL")
-    person_years = sum(r["non_hukou_population"][city] for r in out.records[1:])
-    settled = sum(r["settled_total"][city] for r in out.records[1:])
-    wall = finished - loaded
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    base = out.records[0]["non_hukou_population"][city]
-    period = f"{scenario.base_year}-{scenario.horizon}"
-    print(f"command            : python benchmarks/full_city.py {' '.join(sys.argv[1:])}".rstrip())
-    print(f"scenario           : {scenario.name}, {period}, seed {scenario.seed}")
-    print(f"persons per agent  : {scenario.persons_per_agent}")
-    print(f"non-registered     : {base:,.0f} persons in {scenario.base_year}")
-    print(f"person-years       : {person_years:,.0f}")
-    print(f"settled, all years : {settled:,.0f}")
-    print(f"load time          : {loaded - started:.2f} s")
-    print(f"run time           : {wall:.2f} s (synthesis and {len(out.records) - 1} years)")
-    print(f"peak memory (RSS)  : {peak_mib:,.0f} MiB")
-    print(f"throughput         : {person_years / wall:,.0f} person-years / s")
+    overrides = {"persons_per_agent": options.persons_per_agent}
+    scenario = simulation.load_scenario(common.scenario_path(root), overrides)
+    seconds, results = common.median_time(lambda: simulation.run(scenario), 1)
+    peak = common.peak_mib()
+    table = results.table
+    years = len(list(scenario.years))
+    non_hukou = [table.value_at("non_hukou_population", y) for y in scenario.years]
+    person_years = sum(non_hukou)
+    mean_heads = int(person_years / years / (1 + scenario.population.mean_dependents))
+    floor = floor_seconds(max(mean_heads // options.persons_per_agent, 1))
+    rows = [
+        ("tree", str(root)),
+        ("persons per agent", str(options.persons_per_agent)),
+        ("person-years", f"{person_years:,.0f} ({years} years)"),
+        ("library call", f"{seconds:.2f} s, {seconds / years * 1000:.0f} ms a year"),
+        ("library peak memory", f"{peak:,.0f} MiB"),
+        ("throughput", f"{person_years / seconds:,.0f} person-years / s"),
+        ("floor, one pass", f"{floor * 1000:.1f} ms over {mean_heads:,} heads"),
+        ("library / floor", f"{seconds / years / floor:.1f} x a year"),
+    ]
+    if not options.no_cli:
+        with tempfile.TemporaryDirectory() as out:
+            argv = [
+                sys.executable,
+                "run.py",
+                "--set",
+                f"persons_per_agent={options.persons_per_agent}",
+                "--out",
+                out,
+            ]
+            wall, cli_peak = common.subprocess_time(argv, root)
+        rows += [
+            ("whole CLI", f"{wall:.2f} s, {wall / years * 1000:.0f} ms a year"),
+            ("CLI peak memory", f"{cli_peak:,.0f} MiB"),
+            ("CLI / floor", f"{wall / years / floor:.1f} x a year"),
+        ]
+    common.report(rows)
     return 0
 
 

@@ -272,7 +272,8 @@ class Model:
 
     def _heads(self, mask: np.ndarray) -> np.ndarray:
         """Persons counted by head only (no dependents) where `mask` holds, per district."""
-        return np.bincount(self.pop.district, weights=mask, minlength=self.n) * float(self.ppa)
+        rows = np.flatnonzero(mask)
+        return np.bincount(self.pop.district[rows], minlength=self.n) * float(self.ppa)
 
     def _audit(
         self,

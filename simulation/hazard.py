@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from simulation.numeric import bucket
+
 # A chance of 1 a year means "at once"; as a hazard it is capped at this (99.9999 % a day).
 MAX_HAZARD = -np.log(1e-6) * 365.0
 
@@ -42,7 +44,7 @@ class Hazard:
         target = before + clock
         # The year in which the accumulated hazard reaches the target: the first whose end
         # has at least it (years without hazard are skipped, as no time passes for the clock).
-        end = np.searchsorted(self.cumulative, target, side="left")
+        end = bucket(self.cumulative, target, side="left")
         year = np.clip(end - 1, 0, years - 1)
         rate = self.rates[year]
         with np.errstate(divide="ignore", invalid="ignore"):

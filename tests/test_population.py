@@ -160,3 +160,18 @@ def test_the_graduate_route_lasts_a_year_from_arrival():
     assert pop.graduate.tolist() == [True, True]
     population.age_one_year(pop, 2.0, return_age=60)
     assert pop.graduate.tolist() == [False, False]
+
+
+def test_census_counts_large_households_exactly():
+    pop = make_population(
+        6,
+        district=[0, 0, 1, 1, 1, 0],
+        dependents=[0, 20, 3, 40, 1, 16],
+        urban=[1, 1, 0, 1, 0, 0],
+        permit_years=[1, 0, 2, 0, 0, 3],
+        status=[0, 0, 0, 0, SETTLED, 0],
+    )
+    c = population.census(pop, 2, ppa=10)
+    assert c["non_hukou"].tolist() == [390.0, 450.0]  # (1 + 21 + 17) and (4 + 41) persons
+    assert c["urban_non_hukou"].tolist() == [220.0, 410.0]
+    assert c["permit_heads"].tolist() == [20.0, 10.0]
