@@ -29,7 +29,7 @@ from simulation.channels.quota import QuotaBook, cost
 from simulation.config import Scenario
 from simulation.hazard import Hazard
 from simulation.land import LandBook
-from simulation.names import CHANNELS, CITY
+from simulation.names import CHANNELS, CITY, QUEUED_CHANNELS
 from simulation.population import ACTIVE, Registration
 from simulation.record import Record, with_city
 from simulation.registry import Registry
@@ -121,6 +121,8 @@ class Model:
             if c.quota_per_group is not None
         }
         self.targets: indicators.TargetTracker | None = None
+        self.candidates: dict[str, tuple[int, np.ndarray]] = {}  # per channel: rows seen, found
+        self.due = (0, np.zeros(0, dtype=np.int64))  # rows seen, heads due to leave this year
 
     def start_year(self, year: int, k: int) -> None:
         """The year's parameters (year series at their values) and quotas."""
@@ -130,13 +132,15 @@ class Model:
             if channel.name in self.books and channel.quota_per_group is not None:
                 self.books[channel.name].start_year(k, channel.quota_per_group)
         self.registry.start_year()
+        self.candidates = {}
+        self.due = (0, np.zeros(0, dtype=np.int64))
 
     # --- events -----------------------------------------------------------------------------
 
     def flow_step(self, year: int, k: int, step: int, now: float, tally: Tally) -> None:
         """Departures, then arrivals, of one flow step."""
         f = self.params.flows
-        leaving = population.depart(self.pop, now)
+        leaving = population.depart(self.pop, now, self._due(k))
         tally.departures += self._persons(leaving)
         count, self.arrival_carry = population.arrival_heads(
             f,
@@ -155,16 +159,39 @@ class Model:
         self.pop.append(columns)
         tally.arrivals += self._persons(np.arange(start, self.pop.n))
 
+    def _due(self, k: int) -> np.ndarray:
+        """Heads whose time to leave falls before this year's end: found once a year, then
+        only among the heads who arrived since (each head's time is fixed when it is made)."""
+        done, due = self.due
+        if done < self.pop.n:
+            rows = np.arange(done, self.pop.n)
+            more = rows[self.pop.leave_at[done:] <= k + 1]
+            due = np.concatenate([due, more]) if len(due) else more
+            self.due = (self.pop.n, due)
+        return due
+
     def _persons(self, heads: np.ndarray) -> np.ndarray:
         return population.persons_by_district(self.pop, heads, self.ppa, self.n)
 
     def apply(self, channel: Channel, now: float) -> np.ndarray:
-        """Heads applying to a channel at a window opening; quota channels queue them."""
-        applicants = channel.eligible(self.pop, open_to_apply(self.pop, self.s.reforms))
-        if channel.quota_per_group is not None:
+        """Heads applying to a channel at a window opening; first-come channels queue them."""
+        applicants = self._eligible(channel)
+        applicants = applicants[self.pop.status[applicants] == ACTIVE]
+        if channel.name in QUEUED_CHANNELS:
             queue = getattr(self.pop, f"queued_at_{channel.name}")
             queue[applicants] = np.minimum(queue[applicants], np.float32(now))
         return applicants
+
+    def _eligible(self, channel: Channel) -> np.ndarray:
+        """Heads meeting the channel's criteria, present or not: found for everyone once a year
+        (criteria change only at year end) and then only among the heads who arrived since."""
+        done, found = self.candidates.get(channel.name, (0, np.zeros(0, dtype=np.int64)))
+        if done < self.pop.n:
+            rows = slice(done, self.pop.n)
+            more = channel.eligible(self.pop, rows, open_to_apply(self.pop, self.s.reforms, rows))
+            found = np.concatenate([found, more]) if len(found) else more
+            self.candidates[channel.name] = (self.pop.n, found)
+        return found
 
     def admit(self, channel: Channel, applicants: np.ndarray, now: float, tally: Tally) -> None:
         """Decide the applications of one window and register those admitted."""
@@ -175,19 +202,22 @@ class Model:
         if book is None:
             admitted = applicants
         else:
-            ordered = channel.rank(self.pop, applicants)
+            remaining = book.remaining()
+            # Each admission uses at least one agent's worth of quota: no more than this many
+            # per group can be admitted, and one more shows whether anyone was turned away.
+            limit = np.floor(remaining / self.ppa + 1e-9).astype(np.int64) + 1
+            ordered = channel.rank(self.pop, applicants, limit)
             groups = channel.groups(self.pop, ordered)
             costs = cost(self.pop, ordered, self.ppa, channel.schedule)
-            chosen = admit_in_order(ordered, groups, costs, book.remaining())
-            refused = np.ones(len(ordered), dtype=bool)
-            refused[chosen] = False
+            chosen = admit_in_order(ordered, groups, costs, remaining)
             size = len(book.annual)
+            applying = np.bincount(channel.groups(self.pop, applicants), minlength=size)
             book.use(
                 np.bincount(groups[chosen], weights=costs[chosen], minlength=size),
-                np.bincount(groups[refused], minlength=size),
+                applying - np.bincount(groups[chosen], minlength=size),
             )
             admitted = ordered[chosen]
-            self.pop.applied[ordered] = True
+            self.pop.applied[applicants] = True
         self.register(channel, admitted, now, tally)
 
     def _current(self, channel: Channel) -> Channel:

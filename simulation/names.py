@@ -14,6 +14,9 @@ ChannelName = Literal["talent", "points", "policy", "special"]
 CHANNELS: tuple[ChannelName, ...] = get_args(ChannelName)
 #: Channels admitting within a quota (policy-based settlement is demand-driven).
 QUOTA_CHANNELS: tuple[ChannelName, ...] = ("talent", "points", "special")
+#: Quota channels that admit first come, first served, and so keep each applicant's place in
+#: their own queue (points and special groups rank by insurance tenure or points instead).
+QUEUED_CHANNELS: tuple[ChannelName, ...] = ("talent",)
 CHANNEL_LABELS: dict[ChannelName, str] = {
     "talent": "talent introduction",
     "points": "points-based",

@@ -20,7 +20,7 @@ import numpy as np
 
 from simulation.config import FlowParams, Occupations, PopulationParams
 from simulation.hazard import Hazard
-from simulation.names import QUOTA_CHANNELS
+from simulation.names import QUEUED_CHANNELS
 from simulation.numeric import bucket
 from simulation.rng import Streams
 
@@ -64,8 +64,8 @@ ATTRIBUTES: dict[str, type] = {
     "leave_at": np.float32,
     "permit_at": np.float32,
     "insured_at": np.float32,
-    # First application to each quota channel (inf: never applied): queues are per channel.
-    **{f"queued_at_{channel}": np.float32 for channel in QUOTA_CHANNELS},
+    # First application to each first-come channel (inf: never applied): a queue per channel.
+    **{f"queued_at_{channel}": np.float32 for channel in QUEUED_CHANNELS},
     "applied": np.bool_,  # applied to a quota channel this year and is still waiting
     "status": np.int8,
     # What happened, and when: counted at year end, independently of the flows' own tallies.
@@ -78,7 +78,7 @@ LATER = {
     "left_at": np.inf,
     "settled_at": np.inf,
     "reg_district": -1,
-    **{f"queued_at_{channel}": np.inf for channel in QUOTA_CHANNELS},
+    **{f"queued_at_{channel}": np.inf for channel in QUEUED_CHANNELS},
 }
 
 
@@ -424,9 +424,15 @@ def register(
     )
 
 
-def depart(pop: Population, now: float) -> np.ndarray:
-    """Mark active heads whose time to leave has come as departed; returns their indices."""
-    leaving = np.flatnonzero((pop.leave_at <= now) & (pop.status == ACTIVE))
+def depart(pop: Population, now: float, among: np.ndarray | None = None) -> np.ndarray:
+    """Mark active heads whose time to leave has come as departed; returns their indices.
+
+    `among`, if given, are the only heads that can be due (those due this year).
+    """
+    if among is None:
+        leaving = np.flatnonzero((pop.leave_at <= now) & (pop.status == ACTIVE))
+    else:
+        leaving = among[(pop.leave_at[among] <= now) & (pop.status[among] == ACTIVE)]
     pop.status[leaving] = DEPARTED
     pop.left_at[leaving] = now
     return leaving
@@ -486,11 +492,12 @@ def census(pop: Population, n_districts: int, ppa: int) -> dict[str, np.ndarray]
     dependents) and the keys are counted, which is several times faster than weighted sums.
     """
     cap = CENSUS_DEPENDENTS
-    key = np.minimum(pop.dependents, np.int8(cap - 1)).astype(np.int32)
-    key += pop.district * np.int32(4 * cap)
-    key += pop.urban * np.int32(2 * cap)
-    key += (pop.permit_years > 0) * np.int32(cap)
-    key += (pop.status != ACTIVE) * np.int32(n_districts * 4 * cap)
+    kind = np.int16 if 2 * n_districts * 4 * cap < 2**15 else np.int32  # less memory to walk
+    key = np.minimum(pop.dependents, np.int8(cap - 1)).astype(kind)
+    key += pop.district * kind(4 * cap)
+    key += pop.urban * kind(2 * cap)
+    key += (pop.permit_years > 0) * kind(cap)
+    key += (pop.status != ACTIVE) * kind(n_districts * 4 * cap)
     counts = np.bincount(key, minlength=2 * n_districts * 4 * cap)[: n_districts * 4 * cap]
     counts = counts.reshape(n_districts, 2, 2, cap)
     persons = counts @ np.arange(1, cap + 1, dtype=np.float64)

@@ -76,8 +76,8 @@ def test_a_settler_lost_by_the_registry_breaks_the_registered_account(scenario, 
 def test_a_departure_left_unrecorded_breaks_the_non_registered_account(scenario, monkeypatch):
     original = population.depart
 
-    def forgetful(pop, now):
-        leaving = original(pop, now)
+    def forgetful(pop, now, among=None):
+        leaving = original(pop, now, among)
         pop.left_at[leaving[:1]] = np.inf  # one head leaves without a record of it
         return leaving
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import simulation
 from simulation import channels
 from simulation.channels.points import points
 from simulation.channels.quota import QuotaBook
@@ -22,17 +24,41 @@ from simulation.config import (
 from simulation.population import DEPARTED, FRONTLINE, SETTLED, SHORTAGE
 from tests.helpers import make_population
 
+TINY = Path(__file__).parent / "data" / "tiny" / "tiny.toml"
+
 
 def eligible(channel, pop):
-    return channel.eligible(pop, np.ones(pop.n, dtype=bool)).tolist()
+    return channel.eligible(pop, slice(0, pop.n), np.ones(pop.n, dtype=bool)).tolist()
+
+
+def test_eligibility_of_a_slice_gives_indices_into_the_whole_population():
+    pop = make_population(5, education=[3, 0, 3, 3, 0], age=30)
+    talent = channels.Talent(TalentChannel(quota=(1.0,)))
+    whole = talent.eligible(pop, slice(0, 5), np.ones(5, dtype=bool))
+    later = talent.eligible(pop, slice(2, 5), np.ones(3, dtype=bool))
+    assert whole.tolist() == [0, 2, 3]
+    assert later.tolist() == [2, 3]
 
 
 # --- who may apply at all ----------------------------------------------------------------
 
 
-def test_only_active_willing_heads_apply():
-    pop = make_population(4, willing=[True, False, True, True], status=[0, 0, SETTLED, DEPARTED])
-    assert np.flatnonzero(channels.open_to_apply(pop, Reforms())).tolist() == [0]
+def test_only_willing_heads_apply():
+    pop = make_population(3, willing=[True, False, True])
+    assert channels.open_to_apply(pop, Reforms(), slice(0, 3)).tolist() == [True, False, True]
+    assert channels.open_to_apply(pop, Reforms(), slice(1, 3)).tolist() == [False, True]
+
+
+def test_heads_who_left_or_settled_do_not_apply():
+    """Eligibility is found once a year; whether a head is still here, when they apply."""
+    from simulation.engine import Model
+
+    model = Model(simulation.load_scenario(TINY))
+    talent = next(c for c in model.channels if c.name == "talent")
+    before = model.apply(talent, 0.1)
+    model.pop.status[before[:10]] = [SETTLED] * 5 + [DEPARTED] * 5
+    after = model.apply(talent, 0.35)
+    assert after.tolist() == before[10:].tolist()
 
 
 @pytest.mark.parametrize(
@@ -46,8 +72,9 @@ def test_only_active_willing_heads_apply():
 def test_each_reform_switch_changes_who_may_apply(switch, column):
     blocked_value = column == "agri_restricted"
     pop = make_population(2, **{column: [blocked_value, not blocked_value]})
-    with_reform = channels.open_to_apply(pop, Reforms())
-    without = channels.open_to_apply(pop, dataclasses.replace(Reforms(), **{switch: False}))
+    rows = slice(0, 2)
+    with_reform = channels.open_to_apply(pop, Reforms(), rows)
+    without = channels.open_to_apply(pop, dataclasses.replace(Reforms(), **{switch: False}), rows)
     assert with_reform.tolist() == [True, True]
     assert without.tolist() == [False, True]
 
@@ -260,3 +287,35 @@ def test_build_skips_disabled_channels():
         Channels(talent=TalentChannel(quota=(1.0,)), special=SpecialChannel(enabled=False))
     )
     assert [c.name for c in made] == ["talent", "points", "policy"]
+
+
+def test_the_best_of_each_group_are_the_first_of_the_full_ranking():
+    """Selecting the best few per group gives exactly what a full ranking would admit, ties in
+    the lottery included (they go by row order either way)."""
+    rng = np.random.default_rng(5)
+    n = 2000
+    pop = make_population(
+        n,
+        lottery=np.floor(rng.random(n) * 50) / 64,  # many exact ties
+        queued_at_talent=rng.choice([0.1, 0.35, 1.1], n).astype(np.float32),
+    )
+    applicants = np.sort(rng.choice(n, 1500, replace=False))
+    groups = rng.integers(0, 4, len(applicants))
+    order = np.lexsort(
+        (
+            np.arange(len(applicants)),
+            pop.lottery[applicants],
+            pop.queued_at_talent[applicants],
+            groups,
+        )
+    )
+    full = applicants[order]  # group, first application, lottery, then row order
+    assert channels.base.first_come(pop, "talent", applicants, groups).tolist() == full.tolist()
+    limit = np.array([5, 0, 40, 10_000])
+    best = channels.base.first_come(pop, "talent", applicants, groups, limit=limit)
+    group_of = dict(zip(applicants.tolist(), groups.tolist(), strict=True))
+    expected = []
+    for g in range(4):
+        in_group = [a for a in full.tolist() if group_of[a] == g]
+        expected += in_group[: limit[g]]
+    assert best.tolist() == expected

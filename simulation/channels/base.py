@@ -8,36 +8,44 @@ import numpy as np
 
 from simulation import registration
 from simulation.config import ChannelWindows, Reforms
-from simulation.population import ACTIVE, Population
+from simulation.population import Population
 
 
-def open_to_apply(pop: Population, reforms: Reforms) -> np.ndarray:
-    """Heads who may apply through any channel, given the §4 reforms and their own wishes.
+def open_to_apply(pop: Population, reforms: Reforms, rows: slice) -> np.ndarray:
+    """Which heads among `rows` may apply through any channel, given the §4 reforms and their
+    own wishes (whether they are still here is checked when they apply).
 
     Only willing residents apply (plan §2: 切实尊重居民意愿). Without the unified hukou (§4 一)
     some agricultural-hukou holders are blocked by the migration limits on hukou nature; with the
     family-planning precondition (§4 二) non-compliant heads are refused; without the collective
     hukou fallback (§4 三) a head needs an address of their own or their employer's.
     """
-    mask = (pop.status == ACTIVE) & pop.willing
+    mask = pop.willing[rows].copy()
     if not reforms.unified_hukou:
-        mask &= ~pop.agri_restricted
+        mask &= ~pop.agri_restricted[rows]
     if not reforms.no_family_planning_precondition:
-        mask &= pop.family_planning_ok
+        mask &= pop.family_planning_ok[rows]
     if not reforms.collective_hukou_fallback:
-        mask &= pop.has_address
+        mask &= pop.has_address[rows]
     return mask
 
 
+LOTTERY_BITS = 24  # a head's lottery draw is a float32 in [0, 1): a multiple of 2**-24
+
+
 def first_come(
-    pop: Population, channel: str, applicants: np.ndarray, *major: np.ndarray
+    pop: Population,
+    channel: str,
+    applicants: np.ndarray,
+    *major: np.ndarray,
+    limit: np.ndarray | None = None,
 ) -> np.ndarray:
     """Applicants ordered by the `major` keys (small non-negative integers, most significant
-    first), then by time of first application to `channel`, then by lottery: first come,
-    first served.
+    first; the first is the quota group), then by time of first application to `channel`, then
+    by lottery: first come, first served. Exact ties (same lottery draw) go by row order.
 
-    One sort of a float key (whole part: the integer keys and the queue position; fraction: the
-    lottery) is several times faster than a lexsort of the same keys.
+    With `limit` (per quota group: how many at most could be admitted) only the best `limit[g]`
+    of each group are returned, in order: a partial selection instead of a sort of everyone.
     """
     queue = getattr(pop, f"queued_at_{channel}")
     times, position = np.unique(queue[applicants], return_inverse=True)
@@ -46,7 +54,40 @@ def first_come(
     for values in reversed(major):
         key = key + values.astype(np.int64) * scale
         scale *= int(values.max(initial=0)) + 1
-    return applicants[np.argsort(key + pop.lottery[applicants].astype(np.float64), kind="stable")]
+    rows_bits = max(int(len(applicants)).bit_length(), 1)
+    if int(scale).bit_length() + LOTTERY_BITS + rows_bits > 62:  # too wide for one integer
+        order = np.lexsort((pop.lottery[applicants], key))
+        return applicants[order]
+    # One integer per applicant, unique, whose order is the ranking's.
+    lottery = (pop.lottery[applicants] * np.float32(2**LOTTERY_BITS)).astype(np.int64)
+    key = ((key << LOTTERY_BITS) | lottery) << rows_bits
+    key |= np.arange(len(applicants), dtype=np.int64)
+    if limit is None or not major:
+        return applicants[np.argsort(key)]
+    return applicants[best_in_groups(key, major[0], limit)]
+
+
+def best_in_groups(key: np.ndarray, groups: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Positions of the `limit[g]` smallest (unique) keys of each group g, groups ascending and
+    each in key order: partial selection, so the cost grows with the applicants, not with a
+    sort of them."""
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64)
+    small = groups.astype(np.int16) if groups.max(initial=0) < 2**15 else groups
+    by_group = np.argsort(small, kind="stable")  # a radix sort for small integers
+    sorted_groups = small[by_group]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    ends = np.r_[starts[1:], len(by_group)]
+    chosen = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        members = by_group[start:end]
+        k = int(min(limit[sorted_groups[start]], len(members)))
+        if k <= 0:
+            continue
+        if k < len(members):
+            members = members[np.argpartition(key[members], k - 1)[:k]]
+        chosen.append(members[np.argsort(key[members])])
+    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
 
 
 def admit_in_order(
@@ -84,14 +125,23 @@ class Channel(ABC):
     quota_by_district: bool = False
 
     @abstractmethod
-    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
-        """Indices of heads in `open_` (a mask over all rows) meeting this channel's criteria.
+    def eligible(self, pop: Population, rows: slice, open_: np.ndarray) -> np.ndarray:
+        """Indices of heads among `rows` (a slice of the population; `open_` says which of
+        them may apply at all) that meet this channel's criteria.
 
-        Criteria are evaluated on whole columns: cheaper than gathering the candidates first.
+        Criteria are evaluated on whole column slices: cheaper than gathering candidates first.
+        They depend only on what changes at year end (age, tenure, permits), so the engine asks
+        once a year for everyone and then only for the heads who arrived since.
         """
 
-    def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
-        """Applicants best first; by default first come, first served (ties by lottery)."""
+    def rank(
+        self, pop: Population, applicants: np.ndarray, limit: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Applicants best first; by default first come, first served (ties by lottery).
+
+        With `limit` a channel may return only the best `limit[g]` of each quota group g: no
+        more than that could be admitted.
+        """
         return first_come(pop, self.name, applicants)
 
     def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:

@@ -42,15 +42,18 @@ class Points(Channel):
         self.quota_per_group = np.asarray([params.quota], dtype=float)
         self.bonus = np.asarray(params.table.district_bonus, dtype=float)
 
-    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
+    def eligible(self, pop: Population, rows: slice, open_: np.ndarray) -> np.ndarray:
         p = self.params
-        gate = open_ & (pop.age <= p.max_age) & (pop.insurance_years >= p.min_insurance_years)
+        gate = open_ & (pop.age[rows] <= p.max_age)
+        gate &= pop.insurance_years[rows] >= p.min_insurance_years
         if p.requires_permit:
-            gate &= pop.permit_years > 0
-        passed = np.flatnonzero(gate)
+            gate &= pop.permit_years[rows] > 0
+        passed = rows.start + np.flatnonzero(gate)
         return passed[points(pop, passed, p.table, self.bonus) >= p.min_points]
 
-    def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
+    def rank(
+        self, pop: Population, applicants: np.ndarray, limit: np.ndarray | None = None
+    ) -> np.ndarray:
         tenure = (
             pop.lottery[applicants],
             -pop.permit_years[applicants],

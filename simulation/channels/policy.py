@@ -21,16 +21,16 @@ class Policy(Channel):
         self.schedule = params.schedule
         self.quota_per_group = None
 
-    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
+    def eligible(self, pop: Population, rows: slice, open_: np.ndarray) -> np.ndarray:
         p = self.params
-        mask = np.zeros(pop.n, dtype=bool)
+        mask = np.zeros(len(open_), dtype=bool)
         if p.graduates:
-            mask |= pop.graduate
+            mask |= pop.graduate[rows]
         if p.veterans:
-            mask |= pop.veteran
+            mask |= pop.veteran[rows]
         if p.family_reunion:
-            mask |= pop.family_reunion
-        return np.flatnonzero(open_ & mask)
+            mask |= pop.family_reunion[rows]
+        return rows.start + np.flatnonzero(open_ & mask)
 
     def approve(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """A case is decided on its merits, so a refused head is refused again if they reapply."""

@@ -22,12 +22,16 @@ class Special(Channel):
         self.schedule = params.schedule
         self.quota_per_group = np.asarray([params.quota], dtype=float)
 
-    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
+    def eligible(self, pop: Population, rows: slice, open_: np.ndarray) -> np.ndarray:
         p = self.params
-        in_group = (pop.occupation >= FRONTLINE[0]) & (pop.occupation <= FRONTLINE[-1])
-        frontline = in_group & (pop.insurance_years >= p.min_insurance_years)
-        return np.flatnonzero(open_ & (frontline | pop.outstanding_worker) & (pop.age <= p.max_age))
+        occupation = pop.occupation[rows]
+        in_group = (occupation >= FRONTLINE[0]) & (occupation <= FRONTLINE[-1])
+        frontline = in_group & (pop.insurance_years[rows] >= p.min_insurance_years)
+        qualified = (frontline | pop.outstanding_worker[rows]) & (pop.age[rows] <= p.max_age)
+        return rows.start + np.flatnonzero(open_ & qualified)
 
-    def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
+    def rank(
+        self, pop: Population, applicants: np.ndarray, limit: np.ndarray | None = None
+    ) -> np.ndarray:
         keys = (pop.lottery[applicants], -pop.insurance_years[applicants])
         return applicants[np.lexsort(keys)]

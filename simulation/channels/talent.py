@@ -27,23 +27,27 @@ class Talent(Channel):
         self.quota_per_group = np.asarray(params.quota, dtype=float) * params.quota_scale
         self.at_employer = params.registration == "employer"
 
-    def eligible(self, pop: Population, open_: np.ndarray) -> np.ndarray:
+    def eligible(self, pop: Population, rows: slice, open_: np.ndarray) -> np.ndarray:
         p = self.params
-        by_degree = (pop.education >= p.min_education) & (pop.age <= p.max_age)
-        by_skill = (pop.skill >= p.min_skill) & (pop.age <= p.skill_max_age)
-        insured = pop.insurance_years >= p.min_insurance_years
-        return np.flatnonzero(open_ & (by_degree | by_skill) & insured)
+        age = pop.age[rows]
+        by_degree = (pop.education[rows] >= p.min_education) & (age <= p.max_age)
+        by_skill = (pop.skill[rows] >= p.min_skill) & (age <= p.skill_max_age)
+        insured = pop.insurance_years[rows] >= p.min_insurance_years
+        return rows.start + np.flatnonzero(open_ & (by_degree | by_skill) & insured)
 
-    def rank(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
-        """Best first within each district (quota groups come out already grouped).
+    def rank(
+        self, pop: Population, applicants: np.ndarray, limit: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Best first within each district of registration (quota groups come out grouped).
 
         First come, first served by the time of first application, ties by lottery; or by
         education first as a scenario option.
         """
         district = self.registers_in(pop, applicants)
+        keys = [district]
         if self.params.ranking == "education":
-            return first_come(pop, self.name, applicants, district, 3 - pop.education[applicants])
-        return first_come(pop, self.name, applicants, district)
+            keys.append(3 - pop.education[applicants])
+        return first_come(pop, self.name, applicants, *keys, limit=limit)
 
     def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """Quota groups are the districts of registration (§5 一: each district's quota)."""
