@@ -10,10 +10,8 @@ def bucket(edges: np.ndarray, values: np.ndarray, side: str = "right") -> np.nda
     one comparison per edge, which for a handful of edges is many times faster than the
     binary search numpy does value by value."""
     edges = np.asarray(edges)
-    out = np.zeros(len(values), dtype=np.int16 if len(edges) < 2**15 else np.int64)
+    out: np.ndarray = np.zeros(len(values), dtype=np.int16 if len(edges) < 2**15 else np.int64)
     for edge in edges:
-        if side == "right":
-            out += values >= edge
-        else:
-            out += values > edge
+        passed = values >= edge if side == "right" else values > edge
+        np.add(out, passed, out=out, casting="unsafe")
     return out

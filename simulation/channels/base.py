@@ -54,7 +54,7 @@ def first_come(
     for values in reversed(major):
         key = key + values.astype(np.int64) * scale
         scale *= int(values.max(initial=0)) + 1
-    rows_bits = max(int(len(applicants)).bit_length(), 1)
+    rows_bits = max(len(applicants).bit_length(), 1)
     if int(scale).bit_length() + LOTTERY_BITS + rows_bits > 62:  # too wide for one integer
         order = np.lexsort((pop.lottery[applicants], key))
         return applicants[order]
