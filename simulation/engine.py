@@ -151,9 +151,7 @@ class Model:
         )
         district = np.repeat(np.arange(self.n), count)
         cohort = population.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
-        columns = population.draw_heads(
-            lambda attr: self.streams("arrivals", year, step, attr), self.spec, cohort
-        )
+        columns = population.draw_heads(self.streams("arrivals", year, step), self.spec, cohort)
         self.next_id += len(district)
         start = self.pop.n
         self.pop.append(columns)

@@ -13,7 +13,6 @@ between scenarios once settlement differs, never decide who is drawn.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,8 +140,6 @@ def _grow(values: np.ndarray, capacity: int) -> np.ndarray:
 
 # --- synthesis -----------------------------------------------------------------------------
 
-Draw = Callable[[str], np.random.Generator]
-
 
 def _categorical(rng: np.random.Generator, shares: tuple[float, ...], n: int) -> np.ndarray:
     cumulative = np.cumsum(shares)
@@ -212,75 +209,78 @@ class HeadSpec:
         return self.params.shares(name, self.names)
 
 
-def _work_district(draw: Draw, spec: HeadSpec, home: np.ndarray) -> np.ndarray:
+def _work_district(rng: np.random.Generator, spec: HeadSpec, home: np.ndarray) -> np.ndarray:
     """Where each head works: at home with the scenario's chance, else a district by weight."""
     n = len(home)
-    elsewhere = (
-        draw("works_elsewhere").random(n, dtype=np.float32) >= spec.params.works_in_home_district
-    )
+    elsewhere = rng.random(n, dtype=np.float32) >= spec.params.works_in_home_district
     cumulative = np.cumsum(spec.work_weights)
     cumulative[-1] = 1.0
-    u = draw("work_district").random(n, dtype=np.float32)
+    u = rng.random(n, dtype=np.float32)
     drawn = bucket(cumulative.astype(np.float32)[:-1], u)
     return np.where(elsewhere, drawn, home).astype(np.int16)
 
 
-def draw_heads(draw: Draw, spec: HeadSpec, c: Cohort) -> dict[str, np.ndarray]:
-    """Attributes of new heads, each from its own stream so that changing one leaves the rest.
+def draw_heads(rng: np.random.Generator, spec: HeadSpec, c: Cohort) -> dict[str, np.ndarray]:
+    """Attributes of new heads, drawn one after another from the cohort's own stream.
+
+    Every attribute takes the same amount of the stream whatever the scenario's shares (a
+    uniform per head, or a fixed number of them), so two scenarios given the same seed give each
+    head the same draws wherever their policies agree (common random numbers); the one draw
+    whose length depends on a parameter (the Poisson number of dependents) comes last.
 
     Base-year heads carry years lived in the city and may hold a residence permit; arrivals
     start with neither, and can have a permit only after the residence it requires.
     """
     p = spec.params
     n = len(c.district)
-    age = _ages(draw("age"), p, spec.shares("age_band_shares"), c.district)
+    age = _ages(rng, p, spec.shares("age_band_shares"), c.district)
     tenure = np.zeros(n, dtype=np.int16)
     if c.at_base:
-        raw = draw("tenure").exponential(p.mean_years_in_city, n)
+        raw = rng.exponential(p.mean_years_in_city, n)
         tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
-    insured = _flag(draw("insured"), p.insured_share, n)
-    permit = _flag(draw("permit"), p.permit_share, n) & c.at_base
+    insured = _flag(rng, p.insured_share, n)
+    permit = _flag(rng, p.permit_share, n) & c.at_base
     permit_from = c.now if c.at_base else c.now + spec.permit_delay
-    rural = _flag(draw("rural_origin"), p.rural_origin_share, n)
-    social = _flag(draw("social_service"), p.social_service_share, n)
-    points = draw("social_service_points").integers(1, 6, n) * 2
-    return {
+    rural = _flag(rng, p.rural_origin_share, n)
+    social = _flag(rng, p.social_service_share, n)
+    points = rng.integers(1, 6, n) * 2
+    out = {
         "district": c.district.astype(np.int16),
-        "work_district": _work_district(draw, spec, c.district),
+        "work_district": _work_district(rng, spec, c.district),
         "age": age,
-        "education": _by_district(draw("education"), spec.shares("education_shares"), c.district),
-        "skill": _by_district(draw("skill"), spec.shares("skill_shares"), c.district),
-        "occupation": _occupations(draw("occupation"), p, n),
+        "education": _by_district(rng, spec.shares("education_shares"), c.district),
+        "skill": _by_district(rng, spec.shares("skill_shares"), c.district),
+        "occupation": _occupations(rng, p, n),
         "insured": insured,
         "insurance_years": np.where(insured, tenure, 0).astype(np.int16),
         "permit_years": np.where(permit, np.maximum(tenure, 1), 0).astype(np.int16),
-        "graduate": _flag(draw("graduate"), p.graduate_share, n),
-        "veteran": _flag(draw("veteran"), p.veteran_share, n),
-        "family_reunion": _flag(draw("family_reunion"), p.family_reunion_share, n),
-        "outstanding_worker": _flag(draw("outstanding"), p.outstanding_worker_share, n),
+        "graduate": _flag(rng, p.graduate_share, n),
+        "veteran": _flag(rng, p.veteran_share, n),
+        "family_reunion": _flag(rng, p.family_reunion_share, n),
+        "outstanding_worker": _flag(rng, p.outstanding_worker_share, n),
         "social_service": np.where(social, points, 0).astype(np.int8),
-        "tax": _flag(draw("tax"), p.tax_share, n),
-        "innovation": _flag(draw("innovation"), p.innovation_share, n),
+        "tax": _flag(rng, p.tax_share, n),
+        "innovation": _flag(rng, p.innovation_share, n),
         "rural_origin": rural,
-        "agri_restricted": rural & _flag(draw("agri_restricted"), spec.agri_share, n),
-        "family_planning_ok": _flag(draw("family_planning"), p.family_planning_compliant_share, n),
-        "has_address": _flag(draw("address"), p.address_share, n),
-        "willing": _flag(draw("willing"), p.willing_share, n),
-        "urban": draw("urban").random(n, dtype=np.float32) < c.urban_share[c.district],
-        "dependents": np.minimum(draw("dependents").poisson(p.mean_dependents, n), 127).astype(
-            np.int8
-        ),
+        "agri_restricted": rural & _flag(rng, spec.agri_share, n),
+        "family_planning_ok": _flag(rng, p.family_planning_compliant_share, n),
+        "has_address": _flag(rng, p.address_share, n),
+        "willing": _flag(rng, p.willing_share, n),
+        "urban": rng.random(n, dtype=np.float32) < c.urban_share[c.district],
         "id": np.arange(c.first_id, c.first_id + n, dtype=np.int64),
-        "lottery": draw("lottery").random(n, dtype=np.float32),
-        "approval": draw("approval").random(n, dtype=np.float32),
+        "lottery": rng.random(n, dtype=np.float32),
+        "approval": rng.random(n, dtype=np.float32),
         "arrived_at": np.full(n, c.now, dtype=np.float32),
-        "leave_at": spec.leave.times(draw("leave").standard_exponential(n), c.now),
-        "permit_at": spec.permit.times(draw("permit_uptake").standard_exponential(n), permit_from),
-        "insured_at": spec.insurance.times(draw("insurance_uptake").standard_exponential(n), c.now),
+        "leave_at": spec.leave.times(rng.standard_exponential(n), c.now),
+        "permit_at": spec.permit.times(rng.standard_exponential(n), permit_from),
+        "insured_at": spec.insurance.times(rng.standard_exponential(n), c.now),
         "applied": np.zeros(n, dtype=bool),
         "status": np.zeros(n, dtype=np.int8),
         **{name: np.full(n, value, dtype=ATTRIBUTES[name]) for name, value in LATER.items()},
     }
+    # Last: how much of the stream a Poisson draw takes depends on its mean.
+    out["dependents"] = np.minimum(rng.poisson(p.mean_dependents, n), 127).astype(np.int8)
+    return out
 
 
 def initial_heads(non_hukou: np.ndarray, ppa: int, mean_dependents: float) -> np.ndarray:
@@ -331,7 +331,7 @@ def synthesize(
     district = np.repeat(np.arange(len(non_hukou)), heads)
     share = np.divide(urban_non_hukou, non_hukou, out=np.zeros(len(non_hukou)), where=non_hukou > 0)
     cohort = Cohort(now=0.0, first_id=0, district=district, urban_share=share, at_base=True)
-    columns = draw_heads(lambda attr: streams("synthesis", attr), spec, cohort)
+    columns = draw_heads(streams("synthesis"), spec, cohort)
     columns["dependents"] = exact_dependents(
         streams("synthesis", "dependents"), district, non_hukou, ppa
     )

@@ -119,18 +119,18 @@ def test_district_shares_replace_the_citywide_ones_where_given():
 def test_arrivals_hold_no_permit_and_can_have_one_only_after_half_a_year():
     s = spec(permit=Hazard([0.9]))
     cohort = population.Cohort(2.25, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), False)
-    heads = population.draw_heads(lambda attr: Streams(3)("a", attr), s, cohort)
+    heads = population.draw_heads(Streams(3)("a"), s, cohort)
     assert not heads["permit_years"].any()
     assert heads["permit_at"].min() >= 2.75
     base = population.Cohort(0.0, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), True)
-    held = population.draw_heads(lambda attr: Streams(3)("b", attr), s, base)["permit_years"]
+    held = population.draw_heads(Streams(3)("b"), s, base)["permit_years"]
     assert (held > 0).mean() == pytest.approx(PopulationParams().permit_share, abs=0.02)
 
 
 def test_some_heads_work_outside_their_home_district():
     s = spec(PopulationParams(works_in_home_district=0.6), n=2, work_weights=np.array([0, 1.0]))
     home = np.zeros(50_000, dtype=np.int64)
-    work = population._work_district(lambda attr: Streams(4)("w", attr), s, home)
+    work = population._work_district(Streams(4)("w"), s, home)
     assert (work == 1).mean() == pytest.approx(0.4, abs=0.01)  # only d1 takes commuters
 
 
