@@ -186,7 +186,7 @@ def _compare(args: argparse.Namespace) -> Path:
 
 
 def _sweep(args: argparse.Namespace) -> Path:
-    from simulation.experiments.runner import executor_for
+    from simulation.experiments.runner import default_workers, executor_for
     from simulation.experiments.sweep import execute, prepare
     from simulation.experiments.sweepfile import load_sweep
 
@@ -202,7 +202,8 @@ def _sweep(args: argparse.Namespace) -> Path:
     if not plan.pending:  # finished already: no workers to start
         summary = execute(plan, command=shlex.join(words))
     else:
-        with executor_for(kind, args.workers, args.scheduler) as (executor, capacity):
+        workers = args.workers or default_workers(len(plan.pending))
+        with executor_for(kind, workers, args.scheduler) as (executor, capacity):
             summary = execute(plan, executor, capacity=capacity, command=shlex.join(words))
     print(f"{sweep.name}: {summary.line()}", file=sys.stderr)
     return summary.folder

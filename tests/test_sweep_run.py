@@ -172,7 +172,9 @@ method = "grid"
     assert failed[0]["settled_total.ALL.sum"] == ""
     assert all(float(r["settled_total.ALL.sum"]) > 0 for r in rows if r["status"] == "ok")
     assert json.loads((folder / "summary.json").read_text())["failed"] == 6
-    assert ", 6 failed" in capsys.readouterr().err
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1  # the summary; no progress bar where stderr is not a terminal
+    assert ", 6 failed" in err[0]
 
 
 def test_kept_time_series_go_to_parquet_shards_one_set_per_run(tmp_path):
@@ -321,3 +323,23 @@ def test_outcome_values_read_back_exactly(serial):
     values = np.array([float(r["settled_total.ALL.sum"]) for r in rows])
     assert np.all(values > 0)
     assert all(repr(float(r["flows.departure_rate"])) == r["flows.departure_rate"] for r in rows)
+
+
+def test_the_sweep_libraries_load_only_when_a_sweep_runs():
+    code = (
+        "import sys, simulation, simulation.experiments, simulation.cli; "
+        "print(sorted(m for m in ('SALib', 'dask', 'distributed', 'pyarrow', 'tqdm', "
+        "'scipy.stats', 'matplotlib', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_missing_extra_is_named_and_nothing_is_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # as if not installed
+    assert sweep_to(tmp_path / "out", "--executor", "serial") == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: a sweep's progress bar needs tqdm: pip install 'peopleland[sweep]'"
+    assert not (tmp_path / "out").exists()
