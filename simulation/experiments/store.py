@@ -146,14 +146,19 @@ class SweepStore:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def open(self, manifest: dict[str, Any], design: Callable[[Path], None]) -> None:
+    def open(
+        self,
+        manifest: dict[str, Any],
+        design_header: Sequence[str],
+        design: Iterable[Sequence[str]],
+    ) -> None:
         """Create the folder (or take up an existing one), holding its lock until `close`."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self._take_lock()
         if not (self.folder / MANIFEST).is_file():
             write_atomic(self.folder / MANIFEST, lambda p: p.write_text(to_json(manifest)))
         if not (self.folder / DESIGN).is_file():
-            write_atomic(self.folder / DESIGN, design)
+            write_rows(self.folder / DESIGN, design_header, design)
         self.shards.mkdir(exist_ok=True)
         self._clear_leftovers()
 

@@ -28,7 +28,7 @@ from simulation.experiments.design import point_values, unit_matrix
 from simulation.experiments.evaluate import outcomes_of
 from simulation.experiments.extras import require
 from simulation.experiments.runner import run_streaming
-from simulation.experiments.store import SweepStore, read_runs, write_rows
+from simulation.experiments.store import SweepStore, read_runs
 from simulation.experiments.sweepfile import Sweep, check_points
 from simulation.outcomes import Outcome
 from simulation.results import LongTable, jsonable, versions
@@ -52,6 +52,7 @@ class RunSpec:
     scenario: Scenario
     outcomes: tuple[Outcome, ...]
     series: tuple[str, ...] = ()
+    values: tuple[Any, ...] = ()  # the point's parameter values, for its row
 
 
 @dataclass(frozen=True)
@@ -121,11 +122,11 @@ def cell(value: Any) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False)
 
 
-def _row(spec: RunSpec, values: dict[str, Any], result: RunResult) -> list[str]:
+def _row(spec: RunSpec, result: RunResult) -> list[str]:
     outcomes = [cell(v) if result.status == OK else "" for v in result.values]
     head = [str(spec.run), str(spec.point), str(spec.replicate)]
     status = [str(spec.seed), result.status, result.error]
-    return [*head, *(cell(v) for v in values.values()), *status, *outcomes]
+    return [*head, *map(cell, spec.values), *status, *outcomes]
 
 
 # --- preparing and running --------------------------------------------------------------------
@@ -208,40 +209,35 @@ def manifest(sweep: Sweep, command: str) -> dict[str, Any]:
     }
 
 
-def _write_design(sweep: Sweep, unit: np.ndarray) -> Any:
+def design_table(sweep: Sweep, unit: np.ndarray) -> tuple[list[str], Iterator[list[str]]]:
+    """design.csv: every point's unit coordinates (`u:<parameter>`) and values."""
     labels = [p.label for p in sweep.parameters]
-
-    def write(path: Path) -> None:
-        rows = (
-            [
-                str(i),
-                *(repr(float(u)) for u in row),
-                *map(cell, point_values(sweep.parameters, row).values()),
-            ]
-            for i, row in enumerate(unit)
-        )
-        write_rows(path, ["point", *(f"u:{label}" for label in labels), *labels], rows)
-
-    return write
+    header = ["point", *(f"u:{label}" for label in labels), *labels]
+    rows = (
+        [
+            str(i),
+            *(repr(float(u)) for u in row),
+            *map(cell, point_values(sweep.parameters, row).values()),
+        ]
+        for i, row in enumerate(unit)
+    )
+    return header, rows
 
 
-def _specs(plan: Plan) -> Iterator[tuple[RunSpec, dict[str, Any]]]:
+def _specs(plan: Plan) -> Iterator[RunSpec]:
     """The pending runs in order, each point's scenario derived once, when first needed."""
     sweep = plan.sweep
-    point, values, scenario = -1, {}, sweep.base
+    point, values, scenario = -1, (), sweep.base
     for run_id in plan.pending:
         if run_id // sweep.replicates != point:
             point = run_id // sweep.replicates
-            values = point_values(sweep.parameters, plan.unit[point])
-            scenario = sweep.variant(values, point)
+            given = point_values(sweep.parameters, plan.unit[point])
+            values, scenario = tuple(given.values()), sweep.variant(given, point)
         replicate = run_id % sweep.replicates
         seed = sweep.run_seed(point, replicate)
-        spec = RunSpec(run_id, point, replicate, seed, scenario, sweep.outcomes, sweep.series)
-        yield spec, values
-
-
-def _run_pair(pair: tuple[RunSpec, dict[str, Any]]) -> RunResult:
-    return run_one(pair[0])
+        yield RunSpec(
+            run_id, point, replicate, seed, scenario, sweep.outcomes, sweep.series, values
+        )
 
 
 class _Pace:
@@ -274,7 +270,7 @@ def execute(
     writing each finished task to the folder; merge into runs.csv when all are done."""
     sweep, store = plan.sweep, plan.store
     tqdm = require("tqdm", "sweep", "a sweep's progress bar").tqdm
-    store.open(manifest(sweep, command), _write_design(sweep, plan.unit))
+    store.open(manifest(sweep, command), *design_table(sweep, plan.unit))
     started = time.perf_counter()
     header = columns(sweep)
     pace = _Pace()
@@ -285,13 +281,14 @@ def execute(
         with tqdm(
             total=sweep.runs, initial=done_before, unit="run", desc=sweep.name, disable=quiet
         ) as bar:
-            pairs = _specs(plan)
             for batch, results in run_streaming(
-                pairs, _run_pair, executor, batch_size=pace.batch_size, in_flight=2 * capacity
+                _specs(plan),
+                run_one,
+                executor,
+                batch_size=pace.batch_size,
+                in_flight=2 * capacity,
             ):
-                rows = [
-                    _row(spec, values, r) for (spec, values), r in zip(batch, results, strict=True)
-                ]
+                rows = [_row(spec, r) for spec, r in zip(batch, results, strict=True)]
                 store.write_shard(header, rows, _concat([r.series for r in results]))
                 pace.add(results)
                 ran += len(results)
