@@ -258,3 +258,15 @@ def test_parameters_may_be_nested_tables_or_quoted_key_paths(tmp_path):
     )
     assert load_sweep(nested).parameters == load_sweep(quoted).parameters
     assert load_sweep(nested).fingerprint() == load_sweep(quoted).fingerprint()
+
+
+def test_set_as_nested_tables_changes_only_the_keys_it_names(tmp_path):
+    body = param('"land.adjustment" = [0.0]') + (
+        "\n[set.flows]\ndeparture_rate = 0.05\n"
+        "\n[set.channels.talent]\nquota = { Edge = 9, default = 3 }\n"
+    )
+    sweep = load_sweep(write_sweep(tmp_path, body))
+    assert sweep.base.flows.departure_rate == 0.05
+    assert sweep.base.flows.arrivals_per_year == 6000  # tiny's own, kept
+    assert sweep.base.channels.talent.quota == (3.0, 9.0)
+    assert sweep.base.horizon == 2020

@@ -6,6 +6,7 @@ key, what was expected and what was found. See the README's "Sweeps" section for
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -33,7 +34,7 @@ from simulation.experiments.design import (
 from simulation.names import CITY
 from simulation.outcomes import AGGREGATES, Outcome, headlines
 from simulation.results import jsonable
-from simulation.scenario import SAFE_NAME, load_scenario, parameter_field
+from simulation.scenario import SAFE_NAME, SECTIONS, load_scenario, parameter_field
 from simulation.variables import TARGETS, VARIABLES
 
 Seeds = Literal["per_run", "common"]
@@ -291,11 +292,38 @@ def _base(reader: _Reader, data: dict[str, Any]) -> Scenario:
         raise reader.fail(
             "base", "the path of a scenario file, relative to the sweep file", given or "nothing"
         )
-    fixed = reader.table(data, "set", {})
+    fixed = fixed_values(reader.table(data, "set", {}))
     for key in fixed:
         if key.split(".")[0] in NOT_PARAMETERS:
             raise reader.fail(f'set."{key}"', "a scenario value a sweep may set", key)
     return load_scenario(reader.path.parent / given, fixed, origin=f"{reader.file} [set]")
+
+
+def fixed_values(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The [set] table as key paths: `[set.flows] departure_rate = 0.1` sets
+    `flows.departure_rate` alone (an override of `flows` would replace the whole section),
+    while a per-district table such as `"channels.talent.quota" = { Edge = 9, default = 3 }` is
+    one value."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and _is_section(path):
+            out.update(fixed_values(value, path))
+        else:
+            out[path] = value
+    return out
+
+
+def _is_section(path: str) -> bool:
+    """Whether a key path names a table of parameters rather than one parameter."""
+    if path in SECTIONS:
+        return True
+    field = parameter_field(path)
+    if field is None or field.metadata.get("per_district"):
+        return False
+    if field.default_factory is not dataclasses.MISSING:
+        return dataclasses.is_dataclass(field.default_factory())
+    return dataclasses.is_dataclass(field.default)
 
 
 def _flatten(
@@ -324,7 +352,7 @@ def _parameters(reader: _Reader, data: dict[str, Any], base: Scenario) -> tuple[
     if not specs:
         raise reader.fail("parameters", "at least one parameter to sweep", "none")
     keys = [key for key, _ in specs]
-    fixed = reader.table(data, "set", {})
+    fixed = fixed_values(reader.table(data, "set", {}))
     out = []
     for key, spec in specs:
         if keys.count(key) > 1:
