@@ -4,26 +4,30 @@
     python run.py run SCENARIO [--seed N] [--replicates R] [--set key.path=value ...]
     python run.py SCENARIO                         # shorthand for `run SCENARIO`
     python run.py compare A.toml B.toml [...] [--replicates R] [--seed N] [--workers N]
+    python run.py sweep SWEEP.toml [--workers N] [--executor serial|process|dask]
+                                   [--scheduler ADDRESS] [--out DIR]
+    python run.py analyze SWEEP_FOLDER [--method sobol|morris|rbd_fast|pawn]
 
-Exit status: 0 success, 2 a user error (one line on stderr), 1 anything else.
+Exit status: 0 success, 2 a user error (one line on stderr), 1 anything else, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from simulation.errors import AccountError, ScenarioError
+from simulation.errors import AccountError, MissingExtraError, ScenarioError
+from simulation.experiments.analyze import METHODS as ANALYSES
+from simulation.experiments.evaluate import DEFAULT_SCENARIO
+from simulation.experiments.runner import EXECUTORS
 from simulation.scenario import load_scenario, parse_override
 
-DEFAULT_SCENARIO = (
-    Path(__file__).resolve().parents[1] / "scenarios" / "guangzhou" / "plan_2017.toml"
-)
-COMMANDS = ("run", "compare", "calibrate", "backcast")
+COMMANDS = ("run", "compare", "calibrate", "backcast", "sweep", "analyze")
 DEFAULT_BACKCAST = DEFAULT_SCENARIO.with_name("backcast_2015.toml")
 FORMATS = ("png", "svg", "pdf")
 
@@ -100,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _common(many, replicates_help="replicates per scenario (default: 10)")
     _calibration_parsers(commands)
+    _sweep_parsers(commands)
     return parser
 
 
@@ -144,6 +149,46 @@ def _calibration_parsers(commands: Any) -> None:
     )
     past.add_argument("--workers", **workers)
     past.add_argument("--out", **out)
+
+
+def _sweep_parsers(commands: Any) -> None:
+    sweep = commands.add_parser(
+        "sweep", help="run a parameter sweep into its folder; run it again to resume it"
+    )
+    sweep.add_argument("sweep", help="sweep TOML file")
+    sweep.add_argument(
+        "--workers",
+        type=_count("workers"),
+        metavar="N",
+        help="workers (default: all cores; for dask, of the local cluster)",
+    )
+    sweep.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where runs go: serial (this process), process (a pool; the default), dask",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a dask.distributed scheduler, e.g. tcp://host:8786 (default with dask: a local "
+        "cluster)",
+    )
+    sweep.add_argument(
+        "--out", metavar="DIR", help="the sweep's folder (default: results/sweeps/<name>)"
+    )
+    analyze = commands.add_parser(
+        "analyze", help="sensitivity indices and the plan's targets over a finished sweep"
+    )
+    analyze.add_argument("folder", help="the folder a sweep wrote")
+    analyze.add_argument(
+        "--method",
+        choices=ANALYSES,
+        help="default: sobol on a saltelli design, morris on a morris design, pawn on a grid, "
+        "rbd_fast otherwise",
+    )
+    analyze.add_argument(
+        "--format", choices=FORMATS, default="png", help="figure format (default: png)"
+    )
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -219,11 +264,43 @@ def _backcast(args: argparse.Namespace) -> Path:
     return write_backcast(result, path, args.out)
 
 
+def _sweep(args: argparse.Namespace) -> Path:
+    from simulation.experiments.runner import default_workers, executor_for
+    from simulation.experiments.sweep import execute, prepare
+    from simulation.experiments.sweepfile import load_sweep
+
+    kind = args.executor or ("dask" if args.scheduler else "process")
+    if args.scheduler and kind != "dask":
+        raise ScenarioError(
+            "command line", "--scheduler", "--executor dask with a scheduler", f"--executor {kind}"
+        )
+    sweep = load_sweep(args.sweep)
+    folder = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.name
+    plan = prepare(sweep, folder)
+    words = ["python", "run.py", "sweep", args.sweep, "--out", str(folder)]
+    if not plan.pending:  # finished already: no workers to start
+        summary = execute(plan, command=shlex.join(words))
+    else:
+        workers = args.workers or default_workers(len(plan.pending))
+        with executor_for(kind, workers, args.scheduler) as (executor, capacity):
+            summary = execute(plan, executor, capacity=capacity, command=shlex.join(words))
+    print(f"{sweep.name}: {summary.line()}", file=sys.stderr)
+    return summary.folder
+
+
+def _analyze(args: argparse.Namespace) -> Path:
+    from simulation.experiments.analyze import analyze_folder
+
+    return analyze_folder(args.folder, args.method, args.format)
+
+
 COMMAND_FUNCTIONS = {
     "run": _run,
     "compare": _compare,
     "calibrate": _calibrate,
     "backcast": _backcast,
+    "sweep": _sweep,
+    "analyze": _analyze,
 }
 
 
@@ -234,9 +311,14 @@ def main(argv: list[str] | None = None) -> int:
         folder = COMMAND_FUNCTIONS[args.command](args)
         print(folder)
         return 0
-    except ScenarioError as exc:
+    except (ScenarioError, MissingExtraError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: finished runs are kept; run the same command to resume", file=sys.stderr
+        )
+        return 130
     except OSError as exc:
         print(f"error: cannot write results: {exc}", file=sys.stderr)
         return 2

@@ -42,3 +42,19 @@ class AccountError(PeoplelandError):
             f"account broken in {self.year}, district {self.district}, {self.quantity}: "
             f"{self.detail}"
         )
+
+
+class MissingExtraError(PeoplelandError, ImportError):
+    """An optional feature was asked for whose library is not installed.
+
+    The message names the feature, the library and the extra that installs it.
+    """
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        self.feature = feature
+        self.module = module
+        self.extra = extra
+        super().__init__(feature, module, extra)
+
+    def __str__(self) -> str:
+        return f"{self.feature} needs {self.module}: pip install 'peopleland[{self.extra}]'"
