@@ -6,6 +6,8 @@ Model only: writing a results folder lives in `simulation.output`, figures and r
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import shlex
 import time
 from dataclasses import dataclass
@@ -24,11 +26,16 @@ from simulation.scenario import format_override, load_scenario
 @dataclass(frozen=True, eq=False)
 class Results:
     """The outcome of one run or of a scenario's replicates: the long table and what is needed
-    to reproduce it."""
+    to reproduce it (the manifest, made when first asked for: sweeps rarely need it)."""
 
     scenario: Scenario
     table: LongTable
-    manifest: dict[str, Any]
+    seeds: tuple[tuple[int, int], ...]  # (replicate, seed) of every run in the table
+    wall_seconds: float
+
+    @functools.cached_property
+    def manifest(self) -> dict[str, Any]:
+        return manifest(self.scenario, list(self.seeds), self.wall_seconds)
 
     def to_pandas(self) -> Any:
         return self.table.to_pandas()
@@ -53,16 +60,23 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, *, replicate: 
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    if seed is not None:
-        check_seed(seed, "run()")
-        if seed != scenario.seed:
-            scenario = scenario.with_values({"seed": seed}, origin="run()")
+    if seed is not None and check_seed(seed, "run()") != scenario.seed:
+        scenario = with_seed(scenario, seed)
     started = time.perf_counter()
     out = simulate(scenario)
     table = LongTable.from_output(scenario.name, replicate, out)
     wall = time.perf_counter() - started
-    info = manifest(scenario, [(replicate, scenario.seed)], wall)
-    return Results(scenario=scenario, table=table, manifest=info)
+    return Results(scenario, table, ((replicate, scenario.seed),), wall)
+
+
+def with_seed(scenario: Scenario, seed: int) -> Scenario:
+    """The scenario with another seed. A seed needs no validation beyond `check_seed`, so
+    this skips rebuilding the scenario; its source records the seed for later variants."""
+    source = scenario.source
+    if source is not None:
+        kept = tuple(o for o in source.overrides if o[0] != "seed")
+        source = dataclasses.replace(source, overrides=(*kept, ("seed", seed, "run()")))
+    return dataclasses.replace(scenario, seed=seed, source=source)
 
 
 def check_seed(seed: Any, where: str) -> int:

@@ -107,13 +107,15 @@ class Model:
         )
         self.arrival_weights = _normalised(s.flows.arrival_weights, non_hukou)
         self.arrival_carry = np.zeros(self.n)
-        self.spec = _head_spec(s)
+        # The scenario as each year has it (year series at their values), made once.
+        self.by_year = {year: s.at_year(year) for year in s.years}
+        self.spec = _head_spec(s, [self.by_year[year] for year in s.years])
         self.pop = population.synthesize(
             self.streams, self.spec, non_hukou, urban_non_hukou, self.ppa
         )
         self.next_id = self.pop.n
         self.settled_ids: list[np.ndarray] = []
-        self.params = s.at_year(s.base_year + 1)
+        self.params = self.by_year.get(s.base_year + 1, s)
         self.channels = build_channels(self.params.channels)
         self.books = {
             c.name: QuotaBook(c.name, c.quota_per_group, c.schedule, self.n, c.quota_by_district)
@@ -126,7 +128,7 @@ class Model:
 
     def start_year(self, year: int, k: int) -> None:
         """The year's parameters (year series at their values) and quotas."""
-        self.params = self.s.at_year(year)
+        self.params = self.by_year[year]
         self.channels = build_channels(self.params.channels)
         for channel in self.channels:
             if channel.name in self.books and channel.quota_per_group is not None:
@@ -379,9 +381,10 @@ def _normalised(weights: tuple[float, ...], fallback: np.ndarray) -> np.ndarray:
     return w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
 
 
-def _head_spec(s: Scenario) -> population.HeadSpec:
-    """How heads are drawn, with hazards over the run's years (year series at each year)."""
-    by_year = [s.at_year(year).flows for year in s.years]
+def _head_spec(s: Scenario, years: list[Scenario]) -> population.HeadSpec:
+    """How heads are drawn, with hazards over the run's years (`years`: the scenario as each
+    year has it)."""
+    by_year = [y.flows for y in years]
     residents = np.array([d.resident_population for d in s.districts.districts], dtype=float)
     return population.HeadSpec(
         params=s.population,

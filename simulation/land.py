@@ -31,7 +31,7 @@ import numpy as np
 
 from simulation.config import DistrictTable, LandParams, Tier
 from simulation.names import LAND_SOURCES, NEW_LAND_SOURCES, LandSource, LandUse, Limit
-from simulation.record import Record, with_city
+from simulation.record import Record, with_city, with_value
 
 M2_PER_HA = 10_000.0
 
@@ -197,12 +197,12 @@ class LandYear:
         linked = self.grant.linked_ha
         return {
             "settled_counted_for_land": settled,
-            "land_standard_m2_per_person": np.r_[self.standard, city_standard],
+            "land_standard_m2_per_person": with_value(self.standard, city_standard),
             "land_entitlement_ha": entitlement,
             "linked_land_ha": with_city(linked),
             **{f"linked_{s}_ha": with_city(self.grant.by_source[s]) for s in LAND_SOURCES},
             "land_shortfall_ha": with_city(self.entitlement - linked),
-            "land_binding_limit": np.r_[self.grant.limit.astype(float), np.nan],
+            "land_binding_limit": with_value(self.grant.limit, np.nan),
             **{
                 f"linked_{use}_ha": with_city(value)
                 for use, value in uses(linked, self.settled, self.params).items()

@@ -10,7 +10,18 @@ Record = dict[str, np.ndarray]
 def with_city(values: np.ndarray) -> np.ndarray:
     """District values followed by their city total."""
     values = np.asarray(values, dtype=float)
-    return np.r_[values, values.sum()]
+    out = np.empty(len(values) + 1)
+    out[:-1] = values
+    out[-1] = values.sum()
+    return out
+
+
+def with_value(values: np.ndarray, last: float) -> np.ndarray:
+    """District values followed by a value of the city's own (NaN where it has none)."""
+    out = np.empty(len(values) + 1)
+    out[:-1] = values
+    out[-1] = last
+    return out
 
 
 def city_only(value: float, n: int) -> np.ndarray:

@@ -27,9 +27,9 @@ def _rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
     out = np.floor(exact)
     short = (total - out.sum(axis=1)).astype(np.int64)
     order = np.argsort(-(exact - out), axis=1, kind="stable")
-    for row in np.flatnonzero(short > 0):
-        out[row, order[row, : short[row]]] += 1
-    return out
+    place = np.empty_like(order)  # each cell's place in its row's order of remainders
+    np.put_along_axis(place, order, np.arange(order.shape[1])[None, :], axis=1)
+    return out + (place < short[:, None])
 
 
 class Registry:

@@ -393,17 +393,30 @@ def to_json(data: Any) -> str:
 
 
 def checksum(path: str | Path) -> str:
+    """SHA-256 of a file (remembered while the file keeps its size and modification time)."""
+    info = Path(path).stat()
+    return _checksum(str(path), info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _checksum(path: str, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def versions() -> dict[str, str]:
+    """Python's version and the installed versions of the package and its dependencies."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
     out = {"python": platform.python_version()}
     for name in ("peopleland", *DEPENDENCIES):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
-    return out
+    return tuple(out.items())
 
 
 # --- paired differences between scenarios ---------------------------------------------------

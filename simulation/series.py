@@ -48,20 +48,25 @@ def is_year_table(value: Any) -> bool:
 
 def with_year(obj: Any, params: tuple[SeriesParam, ...], year: int) -> Any:
     """`obj` (a scenario) with every series parameter set to its value in `year`."""
+    grouped: dict[str, list[SeriesParam]] = {}
     for p in params:
-        obj = _replace_path(obj, p.path.split("."), p.district, p.series.at(year))
+        grouped.setdefault(p.path, []).append(p)
+    for path, members in grouped.items():
+        obj = _replace_path(obj, path.split("."), members, year)
     return obj
 
 
-def _replace_path(obj: Any, parts: list[str], district: int | None, value: float) -> Any:
+def _replace_path(obj: Any, parts: list[str], members: list[SeriesParam], year: int) -> Any:
     head, rest = parts[0], parts[1:]
     current = getattr(obj, head)
     if rest:
-        return dataclasses.replace(obj, **{head: _replace_path(current, rest, district, value)})
-    if district is not None:
+        return dataclasses.replace(obj, **{head: _replace_path(current, rest, members, year)})
+    if members[0].district is not None:  # a per-district tuple: every district's series at once
         values = list(current)
-        values[district] = value
-        value = tuple(values)  # type: ignore[assignment]
-    elif isinstance(current, int) and not isinstance(current, bool):
-        value = round(value)
+        for p in members:
+            values[p.district] = p.series.at(year)  # type: ignore[index]
+        return dataclasses.replace(obj, **{head: tuple(values)})
+    value = members[0].series.at(year)
+    if isinstance(current, int) and not isinstance(current, bool):
+        return dataclasses.replace(obj, **{head: round(value)})
     return dataclasses.replace(obj, **{head: value})

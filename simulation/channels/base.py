@@ -76,8 +76,8 @@ def best_in_groups(key: np.ndarray, groups: np.ndarray, limit: np.ndarray) -> np
     small = groups.astype(np.int16) if groups.max(initial=0) < 2**15 else groups
     by_group = np.argsort(small, kind="stable")  # a radix sort for small integers
     sorted_groups = small[by_group]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    ends = np.r_[starts[1:], len(by_group)]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_groups[1:] != sorted_groups[:-1])))
+    ends = np.append(starts[1:], len(by_group))
     chosen = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         members = by_group[start:end]
@@ -108,8 +108,9 @@ def admit_in_order(
         by_group = np.argsort(small, kind="stable")
     g = groups[by_group]
     used = np.cumsum(cost[by_group])
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    before = np.repeat(np.r_[0, used[starts[1:] - 1]], np.diff(np.r_[starts, len(g)]))
+    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+    sizes = np.diff(np.append(starts, len(g)))
+    before = np.repeat(np.concatenate(([0.0], used[starts[1:] - 1])), sizes)
     fits = (used - before) <= remaining[g]
     return np.sort(by_group[fits])
 

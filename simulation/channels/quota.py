@@ -11,6 +11,7 @@ import numpy as np
 
 from simulation.config import ChannelWindows
 from simulation.population import Population
+from simulation.record import with_value
 
 Record = dict[str, np.ndarray]
 
@@ -81,7 +82,7 @@ class QuotaBook:
 
     def _rows(self, values: np.ndarray, total: bool = True) -> np.ndarray:
         if self.per_district:
-            return np.r_[values, values.sum() if total else np.nan]
+            return with_value(values, values.sum() if total else np.nan)
         out = np.full(self.n_districts + 1, np.nan)
         out[-1] = values.sum()
         return out

@@ -7,7 +7,7 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from simulation.api import Results, check_seed, manifest
+from simulation.api import Results, check_seed, with_seed
 from simulation.config import Scenario
 from simulation.experiments.runner import Job, run_many
 from simulation.results import LongTable
@@ -40,10 +40,9 @@ def replicate(
     count = scenario.replicates if replicates is None else replicates
     root = scenario.seed if seed is None else check_seed(seed, "replicate()")
     if root != scenario.seed:
-        scenario = scenario.with_values({"seed": root}, origin="replicate()")
+        scenario = with_seed(scenario, root)
     started = time.perf_counter()
     seeds = replicate_seeds(root, count)
     jobs = [Job(scenario, s, r) for r, s in enumerate(seeds)]
     table = LongTable.concat(run_many(jobs, executor=executor))
-    info = manifest(scenario, list(enumerate(seeds)), time.perf_counter() - started)
-    return Results(scenario=scenario, table=table, manifest=info)
+    return Results(scenario, table, tuple(enumerate(seeds)), time.perf_counter() - started)
