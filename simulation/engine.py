@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulation import accounts, indicators, population
+from simulation import accounts, indicators, population, synthesis
 from simulation.channels import Channel, admit_in_order, open_to_apply
 from simulation.channels import build as build_channels
 from simulation.channels.quota import QuotaBook, cost
@@ -110,7 +110,7 @@ class Model:
         # The scenario as each year has it (year series at their values), made once.
         self.by_year = {year: s.at_year(year) for year in s.years}
         self.spec = _head_spec(s, [self.by_year[year] for year in s.years])
-        self.pop = population.synthesize(
+        self.pop = synthesis.synthesize(
             self.streams, self.spec, non_hukou, urban_non_hukou, self.ppa
         )
         self.next_id = self.pop.n
@@ -152,8 +152,8 @@ class Model:
             self.arrival_carry,
         )
         district = np.repeat(np.arange(self.n), count)
-        cohort = population.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
-        columns = population.draw_heads(self.streams("arrivals", year, step), self.spec, cohort)
+        cohort = synthesis.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
+        columns = synthesis.draw_heads(self.streams("arrivals", year, step), self.spec, cohort)
         self.next_id += len(district)
         start = self.pop.n
         self.pop.append(columns)
@@ -381,12 +381,12 @@ def _normalised(weights: tuple[float, ...], fallback: np.ndarray) -> np.ndarray:
     return w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
 
 
-def _head_spec(s: Scenario, years: list[Scenario]) -> population.HeadSpec:
+def _head_spec(s: Scenario, years: list[Scenario]) -> synthesis.HeadSpec:
     """How heads are drawn, with hazards over the run's years (`years`: the scenario as each
     year has it)."""
     by_year = [y.flows for y in years]
     residents = np.array([d.resident_population for d in s.districts.districts], dtype=float)
-    return population.HeadSpec(
+    return synthesis.HeadSpec(
         params=s.population,
         names=s.districts.names,
         agri_share=s.reforms.agricultural_restricted_share,

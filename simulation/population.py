@@ -1,13 +1,10 @@
-"""Non-registered residents as numpy arrays: synthesis, arrivals, departures, ageing.
+"""Non-registered residents as numpy arrays: arrivals, departures, registration, ageing.
 
 One element stands for `persons_per_agent` household heads with identical attributes; each
 head lives with `dependents` spouse and minor children who are non-registered too and register
 with the head when the head settles. Arrays have spare capacity so that arrivals during a year
-append without copying; settled and departed heads are dropped at a year-end compaction.
-
-Every random fact about a head is drawn when the head is created, from streams keyed by what
-is drawn and when the head arrived, and stored on the head: row positions, which differ
-between scenarios once settlement differs, never decide who is drawn.
+append without copying; settled and departed heads are dropped at a year-end compaction. How
+new heads are drawn is in `simulation.synthesis`.
 """
 
 from __future__ import annotations
@@ -17,11 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.config import FlowParams, Occupations, PopulationParams
-from simulation.hazard import Hazard
+from simulation.config import FlowParams, Occupations
 from simulation.names import QUEUED_CHANNELS
-from simulation.numeric import bucket
-from simulation.rng import Streams
 
 ACTIVE, SETTLED, DEPARTED = 0, 1, 2
 COMPACT_SLACK = 0.25  # share of inactive rows tolerated before compaction: copying costs
@@ -136,214 +130,6 @@ def _grow(values: np.ndarray, capacity: int) -> np.ndarray:
     out = np.zeros(capacity, dtype=values.dtype)
     out[: len(values)] = values
     return out
-
-
-# --- synthesis -----------------------------------------------------------------------------
-
-
-def _categorical(rng: np.random.Generator, shares: tuple[float, ...], n: int) -> np.ndarray:
-    cumulative = np.cumsum(shares)
-    cumulative[-1] = 1.0
-    u = rng.random(n, dtype=np.float32)
-    return bucket(cumulative.astype(np.float32)[:-1], u).astype(np.int8)
-
-
-def _by_district(rng: np.random.Generator, table: np.ndarray, district: np.ndarray) -> np.ndarray:
-    """Categories drawn from each head's district's shares (rows of `table`).
-
-    The same uniform draws as `_categorical`, so heads keep their draws when shares change.
-    """
-    if np.all(table == table[0]):
-        return _categorical(rng, tuple(table[0]), len(district))
-    cumulative = np.cumsum(table, axis=1)
-    cumulative[:, -1] = 1.0
-    u = rng.random(len(district), dtype=np.float32)
-    below = cumulative.astype(np.float32)[district][:, :-1] <= u[:, None]
-    return below.sum(axis=1).astype(np.int8)
-
-
-def _ages(
-    rng: np.random.Generator, p: PopulationParams, table: np.ndarray, district: np.ndarray
-) -> np.ndarray:
-    band = _by_district(rng, table, district)
-    edges = np.asarray(p.age_band_edges)
-    low, high = edges[band], edges[band + 1]
-    return (low + np.floor(rng.random(len(district)) * (high - low))).astype(np.int16)
-
-
-def _occupations(rng: np.random.Generator, p: PopulationParams, n: int) -> np.ndarray:
-    shares = p.occupations.shares()
-    return _categorical(rng, (1 - sum(shares), *shares), n)
-
-
-def _flag(rng: np.random.Generator, share: float, n: int) -> np.ndarray:
-    return rng.random(n, dtype=np.float32) < share
-
-
-@dataclass(frozen=True)
-class Cohort:
-    """Heads created together: at the base year-end (`now` 0) or in one arrival step."""
-
-    now: float
-    first_id: int
-    district: np.ndarray
-    urban_share: np.ndarray
-    at_base: bool
-
-
-@dataclass(frozen=True)
-class HeadSpec:
-    """What new heads are drawn from: the scenario's distributions (citywide or by district),
-    where they work, and the hazards of leaving and of taking up a permit or insurance."""
-
-    params: PopulationParams
-    names: tuple[str, ...]
-    agri_share: float
-    work_weights: np.ndarray  # where heads working outside their home district work
-    leave: Hazard
-    permit: Hazard
-    insurance: Hazard
-    permit_delay: float  # residence needed before a permit can be had
-
-    def shares(self, name: str) -> np.ndarray:
-        return self.params.shares(name, self.names)
-
-
-def _work_district(rng: np.random.Generator, spec: HeadSpec, home: np.ndarray) -> np.ndarray:
-    """Where each head works: at home with the scenario's chance, else a district by weight."""
-    n = len(home)
-    elsewhere = rng.random(n, dtype=np.float32) >= spec.params.works_in_home_district
-    cumulative = np.cumsum(spec.work_weights)
-    cumulative[-1] = 1.0
-    u = rng.random(n, dtype=np.float32)
-    drawn = bucket(cumulative.astype(np.float32)[:-1], u)
-    return np.where(elsewhere, drawn, home).astype(np.int16)
-
-
-def draw_heads(rng: np.random.Generator, spec: HeadSpec, c: Cohort) -> dict[str, np.ndarray]:
-    """Attributes of new heads, drawn one after another from the cohort's own stream.
-
-    Every attribute takes the same amount of the stream whatever the scenario's shares (a
-    uniform per head, or a fixed number of them), so two scenarios given the same seed give each
-    head the same draws wherever their policies agree (common random numbers); the one draw
-    whose length depends on a parameter (the Poisson number of dependents) comes last.
-
-    Base-year heads carry years lived in the city and may hold a residence permit; arrivals
-    start with neither, and can have a permit only after the residence it requires.
-    """
-    p = spec.params
-    n = len(c.district)
-    age = _ages(rng, p, spec.shares("age_band_shares"), c.district)
-    tenure = np.zeros(n, dtype=np.int16)
-    if c.at_base:
-        raw = rng.exponential(p.mean_years_in_city, n)
-        tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
-    insured = _flag(rng, p.insured_share, n)
-    permit = _flag(rng, p.permit_share, n) & c.at_base
-    permit_from = c.now if c.at_base else c.now + spec.permit_delay
-    rural = _flag(rng, p.rural_origin_share, n)
-    social = _flag(rng, p.social_service_share, n)
-    points = rng.integers(1, 6, n) * 2
-    out = {
-        "district": c.district.astype(np.int16),
-        "work_district": _work_district(rng, spec, c.district),
-        "age": age,
-        "education": _by_district(rng, spec.shares("education_shares"), c.district),
-        "skill": _by_district(rng, spec.shares("skill_shares"), c.district),
-        "occupation": _occupations(rng, p, n),
-        "insured": insured,
-        "insurance_years": np.where(insured, tenure, 0).astype(np.int16),
-        "permit_years": np.where(permit, np.maximum(tenure, 1), 0).astype(np.int16),
-        "graduate": _flag(rng, p.graduate_share, n),
-        "veteran": _flag(rng, p.veteran_share, n),
-        "family_reunion": _flag(rng, p.family_reunion_share, n),
-        "outstanding_worker": _flag(rng, p.outstanding_worker_share, n),
-        "social_service": np.where(social, points, 0).astype(np.int8),
-        "tax": _flag(rng, p.tax_share, n),
-        "innovation": _flag(rng, p.innovation_share, n),
-        "rural_origin": rural,
-        "agri_restricted": rural & _flag(rng, spec.agri_share, n),
-        "family_planning_ok": _flag(rng, p.family_planning_compliant_share, n),
-        "has_address": _flag(rng, p.address_share, n),
-        "willing": _flag(rng, p.willing_share, n),
-        "urban": rng.random(n, dtype=np.float32) < c.urban_share[c.district],
-        "id": np.arange(c.first_id, c.first_id + n, dtype=np.int64),
-        "lottery": rng.random(n, dtype=np.float32),
-        "approval": rng.random(n, dtype=np.float32),
-        "arrived_at": np.full(n, c.now, dtype=np.float32),
-        "leave_at": spec.leave.times(rng.standard_exponential(n), c.now),
-        "permit_at": spec.permit.times(rng.standard_exponential(n), permit_from),
-        "insured_at": spec.insurance.times(rng.standard_exponential(n), c.now),
-        "applied": np.zeros(n, dtype=bool),
-        "status": np.zeros(n, dtype=np.int8),
-        **{name: np.full(n, value, dtype=ATTRIBUTES[name]) for name, value in LATER.items()},
-    }
-    # Last: how much of the stream a Poisson draw takes depends on its mean.
-    out["dependents"] = np.minimum(rng.poisson(p.mean_dependents, n), 127).astype(np.int8)
-    return out
-
-
-def initial_heads(non_hukou: np.ndarray, ppa: int, mean_dependents: float) -> np.ndarray:
-    """Heads per district so that heads plus dependents come closest to the stock."""
-    return np.maximum(np.rint(non_hukou / (ppa * (1 + mean_dependents))), 0).astype(np.int64)
-
-
-def exact_dependents(
-    rng: np.random.Generator, district: np.ndarray, non_hukou: np.ndarray, ppa: int
-) -> np.ndarray:
-    """Dependents spread at random over heads so each district's persons match its stock.
-
-    The stock is matched to within `ppa - 1` persons (the remainder of dividing by `ppa`).
-    """
-    out = np.zeros(len(district), dtype=np.int64)
-    for d, stock in enumerate(non_hukou):
-        heads = np.flatnonzero(district == d)
-        extra = int(stock) // ppa - len(heads)
-        if len(heads) and extra > 0:
-            out[heads] = np.bincount(rng.integers(0, len(heads), extra), minlength=len(heads))
-    return np.minimum(out, 127).astype(np.int8)
-
-
-def exact_urban(
-    rng: np.random.Generator, district: np.ndarray, persons: np.ndarray, targets: np.ndarray
-) -> np.ndarray:
-    """Urban residence for heads in random order until each district's urban persons are met.
-
-    Matching the table's urban residents (to within one household) keeps the base-year land per
-    urban resident, and so the first linkage standard, from depending on the seed.
-    """
-    urban = np.zeros(len(district), dtype=bool)
-    for d, target in enumerate(targets):
-        heads = rng.permutation(np.flatnonzero(district == d))
-        urban[heads[np.cumsum(persons[heads]) <= target]] = True
-    return urban
-
-
-def synthesize(
-    streams: Streams,
-    spec: HeadSpec,
-    non_hukou: np.ndarray,
-    urban_non_hukou: np.ndarray,
-    ppa: int,
-) -> Population:
-    """The base-year population of non-registered residents."""
-    heads = initial_heads(non_hukou, ppa, spec.params.mean_dependents)
-    district = np.repeat(np.arange(len(non_hukou)), heads)
-    share = np.divide(urban_non_hukou, non_hukou, out=np.zeros(len(non_hukou)), where=non_hukou > 0)
-    cohort = Cohort(now=0.0, first_id=0, district=district, urban_share=share, at_base=True)
-    columns = draw_heads(streams("synthesis"), spec, cohort)
-    columns["dependents"] = exact_dependents(
-        streams("synthesis", "dependents"), district, non_hukou, ppa
-    )
-    persons = ppa * (1 + columns["dependents"].astype(np.int64))
-    columns["urban"] = exact_urban(
-        streams("synthesis", "urban"), district, persons, urban_non_hukou
-    )
-    # Policy-based cases are demand-driven and decided within the year: whoever qualified
-    # before the base year has settled already, so the base-year stock holds none pending.
-    for name in ("graduate", "veteran", "family_reunion"):
-        columns[name][:] = False
-    return Population(columns)
 
 
 def arrival_heads(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import population
+from simulation import population, synthesis
 from simulation.config import PopulationParams
 from simulation.hazard import Hazard
 from simulation.population import ACTIVE, DEPARTED, SETTLED
@@ -45,11 +45,11 @@ def spec(params=None, n=1, **kw):
         "permit_delay": 0.5,
         **kw,
     }
-    return population.HeadSpec(**values)
+    return synthesis.HeadSpec(**values)
 
 
 def synthesize(stock, urban, ppa=1, seed=1, params=None):
-    return population.synthesize(Streams(seed), spec(params, len(stock)), stock, urban, ppa)
+    return synthesis.synthesize(Streams(seed), spec(params, len(stock)), stock, urban, ppa)
 
 
 def test_synthesis_matches_each_districts_stock_to_within_one_agent():
@@ -118,19 +118,19 @@ def test_district_shares_replace_the_citywide_ones_where_given():
 
 def test_arrivals_hold_no_permit_and_can_have_one_only_after_half_a_year():
     s = spec(permit=Hazard([0.9]))
-    cohort = population.Cohort(2.25, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), False)
-    heads = population.draw_heads(Streams(3)("a"), s, cohort)
+    cohort = synthesis.Cohort(2.25, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), False)
+    heads = synthesis.draw_heads(Streams(3)("a"), s, cohort)
     assert not heads["permit_years"].any()
     assert heads["permit_at"].min() >= 2.75
-    base = population.Cohort(0.0, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), True)
-    held = population.draw_heads(Streams(3)("b"), s, base)["permit_years"]
+    base = synthesis.Cohort(0.0, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), True)
+    held = synthesis.draw_heads(Streams(3)("b"), s, base)["permit_years"]
     assert (held > 0).mean() == pytest.approx(PopulationParams().permit_share, abs=0.02)
 
 
 def test_some_heads_work_outside_their_home_district():
     s = spec(PopulationParams(works_in_home_district=0.6), n=2, work_weights=np.array([0, 1.0]))
-    home = np.zeros(50_000, dtype=np.int64)
-    work = population._work_district(Streams(4)("w"), s, home)
+    cohort = synthesis.Cohort(1.0, 0, np.zeros(50_000, dtype=np.int64), np.ones(2), False)
+    work = synthesis.draw_heads(Streams(4)("w"), s, cohort)["work_district"]
     assert (work == 1).mean() == pytest.approx(0.4, abs=0.01)  # only d1 takes commuters
 
 
@@ -175,3 +175,24 @@ def test_census_counts_large_households_exactly():
     assert c["non_hukou"].tolist() == [390.0, 450.0]  # (1 + 21 + 17) and (4 + 41) persons
     assert c["urban_non_hukou"].tolist() == [220.0, 410.0]
     assert c["permit_heads"].tolist() == [20.0, 10.0]
+
+
+def test_dependents_follow_their_poisson_distribution():
+    s = spec(PopulationParams(mean_dependents=1.5))
+    cohort = synthesis.Cohort(1.0, 0, np.zeros(200_000, dtype=np.int64), np.ones(1), False)
+    dependents = synthesis.draw_heads(Streams(6)("d"), s, cohort)["dependents"]
+    assert dependents.mean() == pytest.approx(1.5, abs=0.01)
+    assert dependents.var() == pytest.approx(1.5, abs=0.03)
+    assert (dependents == 0).mean() == pytest.approx(np.exp(-1.5), abs=0.005)
+
+
+def test_a_head_keeps_its_draws_when_a_share_or_mean_changes():
+    """Common random numbers: changing one parameter changes only what it governs."""
+    cohort = synthesis.Cohort(1.0, 0, np.zeros(5_000, dtype=np.int64), np.ones(1), False)
+    base = synthesis.draw_heads(Streams(7)("c"), spec(PopulationParams()), cohort)
+    other = PopulationParams(willing_share=0.9, mean_dependents=2.0)
+    changed = synthesis.draw_heads(Streams(7)("c"), spec(other), cohort)
+    for name in ("age", "education", "lottery", "leave_at", "insured", "tax"):
+        np.testing.assert_array_equal(base[name], changed[name])
+    assert changed["willing"].sum() > base["willing"].sum()
+    assert np.all(changed["willing"] >= base["willing"])  # the same draws, a higher bar

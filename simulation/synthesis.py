@@ -1,0 +1,303 @@
+"""Drawing new household heads: the base-year population and each step's arrivals.
+
+Every random fact about a head is drawn when the head is created and stored on it, so row
+positions (which differ between scenarios once settlement differs) never decide who is drawn.
+A cohort (the base year, or one arrival step) draws from its own stream, in blocks of `BLOCK`
+heads, each head taking the same draws in the same order whatever the scenario's shares and
+rates: one uniform for each entry of `UNIFORM`, one standard exponential for each entry of
+`EXPONENTIAL`, one double-precision uniform for its dependents. Two scenarios given the same
+seed therefore give each head the same draws wherever their policies agree (common random
+numbers).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.config import PopulationParams
+from simulation.hazard import Hazard
+from simulation.numeric import bucket
+from simulation.population import ATTRIBUTES, LATER, Population
+from simulation.rng import Streams
+
+# Heads drawn together: bounds the memory a large cohort's draws take. Part of how draws are
+# laid out in the stream: changing it changes every draw of a cohort larger than it.
+BLOCK = 1 << 16
+
+# Uniform draws of each head, in order. The flags from "insured" to "willing" compare their
+# draw with the scenario's share.
+UNIFORM = (
+    "age_band",
+    "age_within",
+    "education",
+    "skill",
+    "occupation",
+    "works_elsewhere",
+    "work_district",
+    "social_points",
+    "urban",
+    "lottery",
+    "approval",
+    "insured",
+    "permit",
+    "rural_origin",
+    "agri_restricted",
+    "social_service",
+    "graduate",
+    "veteran",
+    "family_reunion",
+    "outstanding_worker",
+    "tax",
+    "innovation",
+    "family_planning_ok",
+    "has_address",
+    "willing",
+)
+FLAGS = UNIFORM[UNIFORM.index("insured") :]
+EXPONENTIAL = ("leave", "permit_uptake", "insurance_uptake", "tenure")
+ROW = {name: i for i, name in enumerate(UNIFORM)}
+MAX_DEPENDENTS = 127
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Heads created together: at the base year-end (`now` 0) or in one arrival step."""
+
+    now: float
+    first_id: int
+    district: np.ndarray
+    urban_share: np.ndarray
+    at_base: bool
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """What new heads are drawn from: the scenario's distributions (citywide or by district),
+    where they work, and the hazards of leaving and of taking up a permit or insurance."""
+
+    params: PopulationParams
+    names: tuple[str, ...]
+    agri_share: float
+    work_weights: np.ndarray  # where heads working outside their home district work
+    leave: Hazard
+    permit: Hazard
+    insurance: Hazard
+    permit_delay: float  # residence needed before a permit can be had
+
+    def shares(self, name: str) -> np.ndarray:
+        return self.params.shares(name, self.names)
+
+    @functools.cached_property
+    def tables(self) -> dict[str, np.ndarray]:
+        """Cumulative shares of every category drawn, and the dependents' Poisson CDF."""
+        occupations = self.params.occupations.shares()
+        return {
+            **{
+                name: cumulative(self.shares(name))
+                for name in ("age_band_shares", "education_shares", "skill_shares")
+            },
+            "occupation": cumulative(np.array([1 - sum(occupations), *occupations])),
+            "work": cumulative(self.work_weights),
+            "dependents": poisson_cdf(self.params.mean_dependents),
+            "age_edges": np.asarray(self.params.age_band_edges, dtype=np.float32),
+        }
+
+    def thresholds(self, cohort: Cohort) -> np.ndarray:
+        """The share each flag's draw is compared with, in the order of `FLAGS`."""
+        p = self.params
+        permit = p.permit_share if cohort.at_base else 0.0  # arrivals hold none yet
+        values = {
+            "insured": p.insured_share,
+            "permit": permit,
+            "rural_origin": p.rural_origin_share,
+            "agri_restricted": self.agri_share,
+            "social_service": p.social_service_share,
+            "graduate": p.graduate_share,
+            "veteran": p.veteran_share,
+            "family_reunion": p.family_reunion_share,
+            "outstanding_worker": p.outstanding_worker_share,
+            "tax": p.tax_share,
+            "innovation": p.innovation_share,
+            "family_planning_ok": p.family_planning_compliant_share,
+            "has_address": p.address_share,
+            "willing": p.willing_share,
+        }
+        return np.array([values[name] for name in FLAGS], dtype=np.float32)[:, None]
+
+
+def categories(cumulative: np.ndarray, district: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A category for each head from its district's cumulative shares (rows of `cumulative`,
+    the last 1) and its uniform draw."""
+    if np.all(cumulative == cumulative[0]):
+        return bucket(cumulative[0, :-1], u).astype(np.int8)
+    below = cumulative[district][:, :-1] <= u[:, None]
+    return below.sum(axis=1).astype(np.int8)
+
+
+def cumulative(shares: np.ndarray) -> np.ndarray:
+    """Cumulative shares (rows), the last exactly 1, as float32 like the draws."""
+    out = np.cumsum(np.atleast_2d(shares), axis=1)
+    out[:, -1] = 1.0
+    return out.astype(np.float32)
+
+
+def poisson_cdf(mean: float) -> np.ndarray:
+    """P(X <= k) for a Poisson X, k = 0 .. MAX_DEPENDENTS - 1: inverting it turns one uniform
+    into one Poisson draw, so the stream's use does not depend on the mean."""
+    if mean <= 0:
+        return np.ones(MAX_DEPENDENTS)
+    k = np.arange(MAX_DEPENDENTS)
+    log_factorial = np.array([math.lgamma(x + 1) for x in range(MAX_DEPENDENTS)])
+    return np.cumsum(np.exp(k * math.log(mean) - mean - log_factorial))
+
+
+def draw_heads(rng: np.random.Generator, spec: HeadSpec, c: Cohort) -> dict[str, np.ndarray]:
+    """Attributes of new heads (see the module's docstring for how they are drawn).
+
+    Base-year heads carry years lived in the city and may hold a residence permit; arrivals
+    start with neither, and can have a permit only after the residence it requires.
+    """
+    n = len(c.district)
+    out: dict[str, np.ndarray] = {
+        name: np.empty(n, dtype=dtype) for name, dtype in ATTRIBUTES.items()
+    }
+    out["district"][:] = c.district
+    out["id"][:] = np.arange(c.first_id, c.first_id + n)
+    out["arrived_at"][:] = c.now
+    out["applied"][:] = False
+    out["status"][:] = 0
+    for name, value in LATER.items():
+        out[name][:] = value
+    thresholds = spec.thresholds(c)
+    for start in range(0, n, BLOCK):
+        rows = slice(start, min(n, start + BLOCK))
+        size = rows.stop - rows.start
+        u = rng.random((len(UNIFORM), size), dtype=np.float32)
+        e = rng.standard_exponential((len(EXPONENTIAL), size))
+        dependents = rng.random(size)
+        _fill(out, rows, c, spec, spec.tables, u, e, dependents, thresholds)
+    return out
+
+
+def _fill(
+    out: dict[str, np.ndarray],
+    rows: slice,
+    c: Cohort,
+    spec: HeadSpec,
+    tables: dict[str, np.ndarray],
+    u: np.ndarray,
+    e: np.ndarray,
+    dependents: np.ndarray,
+    thresholds: np.ndarray,
+) -> None:
+    """One block's attributes from its draws."""
+    p = spec.params
+    district = c.district[rows]
+    band = categories(tables["age_band_shares"], district, u[ROW["age_band"]])
+    edges = tables["age_edges"]
+    low, width = edges[band], np.diff(edges)[band]
+    age = (low + np.floor(u[ROW["age_within"]] * width)).astype(np.int16)
+    out["age"][rows] = age
+    out["education"][rows] = categories(tables["education_shares"], district, u[ROW["education"]])
+    out["skill"][rows] = categories(tables["skill_shares"], district, u[ROW["skill"]])
+    out["occupation"][rows] = bucket(tables["occupation"][0, :-1], u[ROW["occupation"]])
+    elsewhere = u[ROW["works_elsewhere"]] >= p.works_in_home_district
+    drawn = bucket(tables["work"][0, :-1], u[ROW["work_district"]])
+    out["work_district"][rows] = np.where(elsewhere, drawn, district)
+    flags = u[ROW[FLAGS[0]] :] < thresholds
+    flag = dict(zip(FLAGS, flags, strict=True))
+    for name in ("insured", "graduate", "veteran", "family_reunion", "outstanding_worker"):
+        out[name][rows] = flag[name]
+    for name in ("tax", "innovation", "rural_origin", "family_planning_ok", "has_address"):
+        out[name][rows] = flag[name]
+    out["willing"][rows] = flag["willing"]
+    out["agri_restricted"][rows] = flag["rural_origin"] & flag["agri_restricted"]
+    points = (np.floor(u[ROW["social_points"]] * 5) + 1) * 2  # 2-10 points
+    out["social_service"][rows] = np.where(flag["social_service"], points, 0)
+    out["urban"][rows] = u[ROW["urban"]] < c.urban_share[district]
+    out["lottery"][rows] = u[ROW["lottery"]]
+    out["approval"][rows] = u[ROW["approval"]]
+    tenure = np.zeros(len(age), dtype=np.int16)
+    if c.at_base:  # years lived in the city so far
+        raw = p.mean_years_in_city * e[EXPONENTIAL.index("tenure")]
+        tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
+    out["insurance_years"][rows] = np.where(flag["insured"], tenure, 0)
+    out["permit_years"][rows] = np.where(flag["permit"], np.maximum(tenure, 1), 0)
+    permit_from = c.now if c.at_base else c.now + spec.permit_delay
+    out["leave_at"][rows] = spec.leave.times(e[EXPONENTIAL.index("leave")], c.now)
+    out["permit_at"][rows] = spec.permit.times(e[EXPONENTIAL.index("permit_uptake")], permit_from)
+    out["insured_at"][rows] = spec.insurance.times(e[EXPONENTIAL.index("insurance_uptake")], c.now)
+    out["dependents"][rows] = np.minimum(
+        np.searchsorted(tables["dependents"], dependents, side="right"), MAX_DEPENDENTS
+    )
+
+
+# --- the base year ------------------------------------------------------------------------
+
+
+def initial_heads(non_hukou: np.ndarray, ppa: int, mean_dependents: float) -> np.ndarray:
+    """Heads per district so that heads plus dependents come closest to the stock."""
+    return np.maximum(np.rint(non_hukou / (ppa * (1 + mean_dependents))), 0).astype(np.int64)
+
+
+def exact_dependents(
+    rng: np.random.Generator, district: np.ndarray, non_hukou: np.ndarray, ppa: int
+) -> np.ndarray:
+    """Dependents spread at random over heads so each district's persons match its stock.
+
+    The stock is matched to within `ppa - 1` persons (the remainder of dividing by `ppa`).
+    """
+    out = np.zeros(len(district), dtype=np.int64)
+    for d, stock in enumerate(non_hukou):
+        heads = np.flatnonzero(district == d)
+        extra = int(stock) // ppa - len(heads)
+        if len(heads) and extra > 0:
+            out[heads] = np.bincount(rng.integers(0, len(heads), extra), minlength=len(heads))
+    return np.minimum(out, MAX_DEPENDENTS).astype(np.int8)
+
+
+def exact_urban(
+    rng: np.random.Generator, district: np.ndarray, persons: np.ndarray, targets: np.ndarray
+) -> np.ndarray:
+    """Urban residence for heads in random order until each district's urban persons are met.
+
+    Matching the table's urban residents (to within one household) keeps the base-year land per
+    urban resident, and so the first linkage standard, from depending on the seed.
+    """
+    urban = np.zeros(len(district), dtype=bool)
+    for d, target in enumerate(targets):
+        heads = rng.permutation(np.flatnonzero(district == d))
+        urban[heads[np.cumsum(persons[heads]) <= target]] = True
+    return urban
+
+
+def synthesize(
+    streams: Streams,
+    spec: HeadSpec,
+    non_hukou: np.ndarray,
+    urban_non_hukou: np.ndarray,
+    ppa: int,
+) -> Population:
+    """The base-year population of non-registered residents."""
+    heads = initial_heads(non_hukou, ppa, spec.params.mean_dependents)
+    district = np.repeat(np.arange(len(non_hukou), dtype=np.int16), heads)
+    share = np.divide(urban_non_hukou, non_hukou, out=np.zeros(len(non_hukou)), where=non_hukou > 0)
+    cohort = Cohort(now=0.0, first_id=0, district=district, urban_share=share, at_base=True)
+    columns = draw_heads(streams("synthesis"), spec, cohort)
+    columns["dependents"] = exact_dependents(
+        streams("synthesis", "dependents"), district, non_hukou, ppa
+    )
+    persons = ppa * (1 + columns["dependents"].astype(np.int64))
+    columns["urban"] = exact_urban(
+        streams("synthesis", "urban"), district, persons, urban_non_hukou
+    )
+    del persons
+    # Policy-based cases are demand-driven and decided within the year: whoever qualified
+    # before the base year has settled already, so the base-year stock holds none pending.
+    for name in ("graduate", "veteran", "family_reunion"):
+        columns[name][:] = False
+    return Population(columns)
