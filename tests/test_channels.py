@@ -289,9 +289,11 @@ def test_build_skips_disabled_channels():
     assert [c.name for c in made] == ["talent", "points", "policy"]
 
 
-def test_the_best_of_each_group_are_the_first_of_the_full_ranking():
+@pytest.mark.parametrize("sort_all_below", [0, 50_000])  # partial selection, or one sort
+def test_the_best_of_each_group_are_the_first_of_the_full_ranking(monkeypatch, sort_all_below):
     """Selecting the best few per group gives exactly what a full ranking would admit, ties in
     the lottery included (they go by row order either way)."""
+    monkeypatch.setattr(channels.base, "SORT_ALL_BELOW", sort_all_below)
     rng = np.random.default_rng(5)
     n = 2000
     pop = make_population(

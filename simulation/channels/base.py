@@ -31,6 +31,7 @@ def open_to_apply(pop: Population, reforms: Reforms, rows: slice) -> np.ndarray:
 
 
 LOTTERY_BITS = 24  # a head's lottery draw is a float32 in [0, 1): a multiple of 2**-24
+SORT_ALL_BELOW = 50_000  # applicants up to which sorting them all is quicker than selecting
 
 
 def first_come(
@@ -73,6 +74,12 @@ def best_in_groups(key: np.ndarray, groups: np.ndarray, limit: np.ndarray) -> np
     sort of them."""
     if len(key) == 0:
         return np.zeros(0, dtype=np.int64)
+    if len(key) <= SORT_ALL_BELOW:  # few applicants: one sort beats a loop over the groups
+        order = np.argsort(key)  # groups come out ascending: the group is the major key
+        ordered_groups = groups[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered_groups[1:] != ordered_groups[:-1])))
+        first = np.repeat(starts, np.diff(np.append(starts, len(order))))
+        return order[np.arange(len(order)) - first < limit[ordered_groups]]
     small = groups.astype(np.int16) if groups.max(initial=0) < 2**15 else groups
     by_group = np.argsort(small, kind="stable")  # a radix sort for small integers
     sorted_groups = small[by_group]
