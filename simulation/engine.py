@@ -164,8 +164,8 @@ class Model:
         only among the heads who arrived since (each head's time is fixed when it is made)."""
         done, due = self.due
         if done < self.pop.n:
-            rows = np.arange(done, self.pop.n)
-            more = rows[self.pop.leave_at[done:] <= k + 1]
+            soon = (self.pop.leave_at[done:] <= k + 1) & (self.pop.status[done:] == ACTIVE)
+            more = done + np.flatnonzero(soon)
             due = np.concatenate([due, more]) if len(due) else more
             self.due = (self.pop.n, due)
         return due
