@@ -534,3 +534,12 @@ def test_the_land_section_tells_the_rest_of_the_land_story(one):
     edge_rows = [line for line in land.splitlines() if line.startswith("| Edge |")]
     new = one.table.select("new_construction_land_ha", "Edge")[1].sum()
     assert edge_rows[1].rstrip(" |").endswith(f"{new:,.1f}")  # the second table: all new land
+
+
+def test_figures_rendered_on_all_cores_are_the_ones_drawn_one_by_one(one):
+    specs = figures.run_figures(one.table, band=(65.0, 110.0), shapes={})[:3]
+    parallel = figures.Gallery(specs, "caption")
+    parallel.render_all(["png"])
+    serial = figures.Gallery(specs, "caption")
+    for spec in specs:
+        assert parallel.render(spec.name, "png") == serial.render(spec.name, "png")

@@ -36,6 +36,7 @@ def _files(doc: Any, gallery: Any, fmt: str) -> dict[str, Writer]:
     from simulation.views.document import to_html, to_markdown
 
     embedded = "svg" if fmt == "svg" else "png"  # a page cannot show a PDF as an image
+    gallery.render_all([fmt, embedded])
     writers: dict[str, Writer] = {
         f"{name}.{fmt}": _figure(gallery, name, fmt) for name in gallery.names
     }

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import io
 import math
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +78,39 @@ class Gallery:
             fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
             self._bytes[key] = buffer.getvalue()
         return self._bytes[key]
+
+    def render_all(self, formats: Sequence[str]) -> None:
+        """Render every figure in each format, on all cores where the platform can fork.
+
+        Laying out and rasterising a dozen figures takes several seconds, all of it in
+        matplotlib; forked workers share the figures' data without copying it.
+        """
+        todo = [(name, fmt) for fmt in dict.fromkeys(formats) for name in self.specs]
+        todo = [key for key in todo if key not in self._bytes]
+        workers = min(len(todo), os.cpu_count() or 1)
+        # Forking a process that runs other threads can deadlock: then draw here, one by one.
+        forkable = "fork" in multiprocessing.get_all_start_methods()
+        if workers < 2 or not forkable or threading.active_count() > 1:
+            for name, fmt in todo:
+                self.render(name, fmt)
+            return
+        global _RENDERING  # what forked workers render from
+        _RENDERING = self
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                for key, data in zip(todo, pool.map(_render_in_worker, todo), strict=True):
+                    self._bytes[key] = data
+        finally:
+            _RENDERING = None
+
+
+_RENDERING: Gallery | None = None
+
+
+def _render_in_worker(key: tuple[str, str]) -> bytes:
+    assert _RENDERING is not None  # set by the parent before forking
+    return _RENDERING.render(*key)
 
 
 def _one(draw: Callable[..., Any], *args: Any, **options: Any) -> Callable[[Figure], Any]:
