@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.assumptions import assumed_inputs
+from simulation.checks import ensure_fits, suspect_inputs
 from simulation.config import Scenario
 from simulation.engine import simulate
 from simulation.errors import ScenarioError
@@ -52,16 +53,26 @@ class Results:
         return write_results(self, root, run_id, fmt)
 
 
-def run(scenario: Scenario | str | Path, seed: int | None = None, *, replicate: int = 0) -> Results:
+def run(
+    scenario: Scenario | str | Path,
+    seed: int | None = None,
+    *,
+    replicate: int = 0,
+    max_memory_mib: float | None = None,
+) -> Results:
     """Run a scenario (a loaded one, or a path to its TOML file) once.
 
     `seed` replaces the scenario's own seed; the same scenario and seed give identical tables.
     `replicate` labels the run in the table (see `simulation.experiments` for replicates).
+    A run whose estimated memory is above `max_memory_mib` (default: what the machine has
+    free, or the PEOPLELAND_MAX_MEMORY_MIB setting) is refused before it starts
+    (`ResourceError`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if seed is not None and check_seed(seed, "run()") != scenario.seed:
         scenario = with_seed(scenario, seed)
+    ensure_fits(scenario, max_memory_mib)
     started = time.perf_counter()
     out = simulate(scenario)
     table = LongTable.from_output(scenario.name, replicate, out)
@@ -100,11 +111,15 @@ def manifest(
         "scenario": jsonable(scenario),
         "seed": scenario.seed,
         "replicates": [{"replicate": r, "seed": s} for r, s in seeds],
+        "scenario_file": str(Path(scenario.source.path).resolve()) if scenario.source else "",
         "overrides": {key: jsonable(value) for key, value in scenario.overrides},
+        # The same overrides as `--set` would give them: what `run.py reproduce` reads.
+        "set": [format_override(key, value) for key, value in scenario.overrides],
         "versions": versions(),
         "inputs": {str(f): checksum(f) for f in dict.fromkeys(files) if f},
         "wall_seconds": round(wall_seconds, 3),
         "command": command("run", [scenario], scenario.seed, len(seeds)),
+        "warnings": suspect_inputs(scenario),
         "headlines": [jsonable(outcome) for outcome in headlines(scenario)],
         "assumptions": jsonable(assumptions),
     }

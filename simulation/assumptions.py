@@ -8,27 +8,13 @@ from typing import Any
 from simulation import config
 from simulation.config import ASSUMED, Scenario
 
-SECTIONS = (
-    "population",
-    "flows",
-    "students",
-    "reforms",
-    "channels",
-    "land",
-    "fiscal",
-    "targets",
-)
+SECTIONS = tuple(config.SECTION_CLASSES)
 QUOTA_FIELDS = ("unused_quota", "quota_growth", "quota_counts_dependents")
 # Units carried by a name alone, for parameters and district columns declared without one.
+# The default object of every section; targets have none: every goal is required.
 SECTION_DEFAULTS: dict[str, Any] = {
-    "population": config.PopulationParams(),
-    "flows": config.FlowParams(),
-    "students": config.StudentParams(),
-    "reforms": config.Reforms(),
-    "channels": config.Channels(),
-    "land": config.LandParams(),
-    "fiscal": config.FiscalParams(),
-}  # targets have no defaults: every goal is required
+    name: cls() for name, cls in config.SECTION_CLASSES.items() if name != "targets"
+}
 UNIT_SUFFIXES = {"_yuan": "yuan", "_ha": "ha", "_km2": "km2", "_m2": "m2", "_pp": "pp"}
 
 

@@ -1,35 +1,53 @@
-"""The command line: argument parsing, exit codes and where files go; nothing else.
+"""The command line: argument parsing and exit codes; what each command does is in
+`simulation.commands`.
 
     python run.py                                  # the Guangzhou default scenario
     python run.py run SCENARIO [--seed N] [--replicates R] [--set key.path=value ...]
     python run.py SCENARIO                         # shorthand for `run SCENARIO`
     python run.py compare A.toml B.toml [...] [--replicates R] [--seed N] [--workers N]
+    python run.py calibrate SCENARIO [--calibration FILE]
+    python run.py backcast [SCENARIO] [--observations FILE]
     python run.py sweep SWEEP.toml [--workers N] [--executor serial|process|dask]
                                    [--scheduler ADDRESS] [--out DIR]
     python run.py analyze SWEEP_FOLDER [--method sobol|morris|rbd_fast|pawn]
+    python run.py reproduce RESULTS_FOLDER
+    python run.py variables | params
 
-Exit status: 0 success, 2 a user error (one line on stderr), 1 anything else, 130 interrupted.
+Exit status: 0 success, 1 a model error (or, for reproduce, results that differ), 2 a mistake
+in the input (one line on stderr, nothing written), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
+import os
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
-from pathlib import Path
+from importlib import metadata
 from typing import Any
 
-from simulation.errors import AccountError, MissingExtraError, ScenarioError
+from simulation import commands
+from simulation.checks import MEMORY_VARIABLE
+from simulation.errors import AccountError, MissingExtraError, ResourceError, ScenarioError
 from simulation.experiments.analyze import METHODS as ANALYSES
-from simulation.experiments.evaluate import DEFAULT_SCENARIO
 from simulation.experiments.runner import EXECUTORS
-from simulation.scenario import load_scenario, parse_override
+from simulation.scenario import DEFAULT_SCENARIO as DEFAULT
 
-COMMANDS = ("run", "compare", "calibrate", "backcast", "sweep", "analyze")
-DEFAULT_BACKCAST = DEFAULT_SCENARIO.with_name("backcast_2015.toml")
+DEFAULT_SCENARIO = DEFAULT
+COMMANDS = tuple(commands.COMMANDS)
 FORMATS = ("png", "svg", "pdf")
+DESCRIPTION = f"""\
+Simulate how non-registered residents settle, district by district and year by year, and the
+land the people-land linkage rule gives the districts for them.
+
+Without a command, runs the Guangzhou default,
+{DEFAULT.relative_to(DEFAULT.parents[2])}; `run.py SCENARIO` is short for `run.py run SCENARIO`.
+"""
+EPILOG = """\
+exit status: 0 success; 1 a model error (please report it), or for `reproduce` results that
+differ; 2 a mistake in the input (one line on stderr naming the file, key, what was expected and
+what was found; nothing is written); 130 interrupted (Ctrl-C).
+"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,29 +75,67 @@ def _seed(text: str) -> int:
     return int(text)
 
 
+def _mib(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r} (MiB, a number)") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r} (MiB, more than 0)")
+    return value
+
+
+def _workers(parser: argparse.ArgumentParser, what: str = "runs") -> None:
+    parser.add_argument(
+        "--workers",
+        type=_count("workers"),
+        metavar="N",
+        help=f"processes to run {what} in (default: all cores, at most one per run)",
+    )
+
+
+def _memory(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-memory",
+        type=_mib,
+        metavar="MIB",
+        help="memory the runs may use, MiB (default: what the machine has free); a run that "
+        "would need more is refused before it starts",
+    )
+
+
+def _out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="results", help="results root folder (default: results)")
+
+
 def _common(parser: argparse.ArgumentParser, *, replicates_help: str) -> None:
     parser.add_argument("--seed", type=_seed, help="replace the scenario's seed")
     parser.add_argument(
         "--replicates", type=_count("replicates"), metavar="R", help=replicates_help
     )
-    parser.add_argument(
-        "--workers",
-        type=_count("workers"),
-        metavar="N",
-        help="processes to run replicates in (default: all cores, at most one per run)",
-    )
-    parser.add_argument("--out", default="results", help="results root folder (default: results)")
+    _workers(parser, "replicates")
+    _out(parser)
+    _memory(parser)
     parser.add_argument(
         "--format", choices=FORMATS, default="png", help="figure format (default: png)"
     )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="run.py", description="Simulate settlement and people-land linkage.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    one = commands.add_parser("run", help="run one scenario and write its results folder")
+    parser = _Parser(
+        prog="run.py",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"peopleland {_version()}")
+    subcommands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    one = subcommands.add_parser("run", help="run one scenario and write its results folder")
     one.add_argument(
-        "scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario TOML file"
+        "scenario",
+        nargs="?",
+        default=str(DEFAULT_SCENARIO),
+        help="scenario TOML file (default: the Guangzhou plan)",
     )
     one.add_argument(
         "--set",
@@ -88,14 +144,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY.PATH=VALUE",
         help="override a scenario value (TOML syntax), e.g. channels.points.quota=8000; repeat "
-        "for more",
+        "--set for more",
     )
     _common(
         one,
         replicates_help="replicates, seeds spawned from the seed (default: the "
         "scenario's `replicates`, else 1)",
     )
-    many = commands.add_parser(
+    many = subcommands.add_parser(
         "compare",
         help="run scenarios on the same replicate seeds and difference each against the first",
     )
@@ -103,15 +159,29 @@ def _parser() -> argparse.ArgumentParser:
         "scenarios", nargs="+", help="scenario TOML files; the first is the reference"
     )
     _common(many, replicates_help="replicates per scenario (default: 10)")
-    _calibration_parsers(commands)
-    _sweep_parsers(commands)
+    _calibration_parsers(subcommands)
+    _sweep_parsers(subcommands)
+    again = subcommands.add_parser(
+        "reproduce",
+        help="rerun a results folder from its manifest and say whether its tables match",
+    )
+    again.add_argument("folder", help="a folder written by run or compare")
+    subcommands.add_parser("variables", help="list the published variables: name, unit, meaning")
+    subcommands.add_parser(
+        "params", help="list the scenario parameters: unit, default, sourced or assumed"
+    )
     return parser
 
 
-def _calibration_parsers(commands: Any) -> None:
-    workers = {"type": _count("workers"), "metavar": "N", "help": "processes (default: all cores)"}
-    out = {"default": "results", "help": "results root folder (default: results)"}
-    fit = commands.add_parser(
+def _version() -> str:
+    try:
+        return metadata.version("peopleland")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _calibration_parsers(subcommands: Any) -> None:
+    fit = subcommands.add_parser(
         "calibrate", help="fit a scenario's uncertain parameters to observed figures (to 2018)"
     )
     fit.add_argument("scenario", help="scenario TOML file to fit")
@@ -120,15 +190,16 @@ def _calibration_parsers(commands: Any) -> None:
         help="calibration file: parameters and ranges, observations, seeds (default: "
         "calibration.toml beside the scenario)",
     )
-    fit.add_argument("--workers", **workers)
-    fit.add_argument("--out", **out)
-    past = commands.add_parser(
+    _workers(fit, "the seeds' runs")
+    _out(fit)
+    _memory(fit)
+    past = subcommands.add_parser(
         "backcast", help="run from an earlier base year and score the run on what was observed"
     )
     past.add_argument(
         "scenario",
         nargs="?",
-        default=str(DEFAULT_BACKCAST),
+        default=str(commands.DEFAULT_BACKCAST),
         help="scenario TOML file (default: Guangzhou from year-end 2015)",
     )
     past.add_argument(
@@ -147,12 +218,13 @@ def _calibration_parsers(commands: Any) -> None:
         metavar="R",
         help="runs whose mean is scored (default: 3)",
     )
-    past.add_argument("--workers", **workers)
-    past.add_argument("--out", **out)
+    _workers(past, "replicates")
+    _out(past)
+    _memory(past)
 
 
-def _sweep_parsers(commands: Any) -> None:
-    sweep = commands.add_parser(
+def _sweep_parsers(subcommands: Any) -> None:
+    sweep = subcommands.add_parser(
         "sweep", help="run a parameter sweep into its folder; run it again to resume it"
     )
     sweep.add_argument("sweep", help="sweep TOML file")
@@ -176,7 +248,8 @@ def _sweep_parsers(commands: Any) -> None:
     sweep.add_argument(
         "--out", metavar="DIR", help="the sweep's folder (default: results/sweeps/<name>)"
     )
-    analyze = commands.add_parser(
+    _memory(sweep)
+    analyze = subcommands.add_parser(
         "analyze", help="sensitivity indices and the plan's targets over a finished sweep"
     )
     analyze.add_argument("folder", help="the folder a sweep wrote")
@@ -195,129 +268,35 @@ def _normalise(argv: list[str]) -> list[str]:
     """`run.py` alone runs the default; `run.py SCENARIO ...` means `run.py run SCENARIO ...`."""
     if not argv:
         return ["run"]
-    if argv[0] in COMMANDS or argv[0] in ("-h", "--help"):
+    if argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"):
         return argv
     return ["run", *argv]
 
 
-def _pool(workers: int | None, jobs: int) -> AbstractContextManager[Any]:
-    from simulation.experiments.runner import default_workers, make_executor
-
-    executor = make_executor(workers or default_workers(jobs))
-    return executor if executor is not None else nullcontext()
-
-
-def _run(args: argparse.Namespace) -> Path:
-    from simulation.experiments import replicate
-
-    overrides = dict(parse_override(text) for text in args.overrides)
-    scenario = load_scenario(args.scenario, overrides, origin="--set")
-    count = args.replicates or scenario.replicates
-    with _pool(args.workers, count) as executor:
-        results = replicate(scenario, count, args.seed, executor)
-    return results.write(args.out, fmt=args.format)
-
-
-def _compare(args: argparse.Namespace) -> Path:
-    from simulation.experiments import compare
-    from simulation.experiments.compare import check_comparable
-
-    scenarios = [load_scenario(path, origin="--set") for path in args.scenarios]
-    check_comparable(scenarios)
-    count = args.replicates or 10
-    with _pool(args.workers, count * len(scenarios)) as executor:
-        comparison = compare(scenarios, count, args.seed, executor)
-    return comparison.write(args.out, fmt=args.format)
-
-
-def _calibrate(args: argparse.Namespace) -> Path:
-    from simulation.experiments.calibrate import calibrate, read_calibration
-    from simulation.output import write_calibration
-
-    scenario = load_scenario(args.scenario, origin="--set")
-    spec_file = args.calibration or str(Path(args.scenario).with_name("calibration.toml"))
-    spec = read_calibration(spec_file, scenario)
-
-    def progress(evaluation: int, loss: float) -> None:
-        if sys.stderr.isatty():
-            print(f"\revaluation {evaluation}: loss {loss:.6g}", end="", file=sys.stderr)
-
-    with _pool(args.workers, len(spec.seeds)) as executor:
-        fit = calibrate(scenario, spec, executor, progress)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    return write_calibration(fit, spec, args.scenario, args.out)
-
-
-def _backcast(args: argparse.Namespace) -> Path:
-    from simulation.experiments.calibrate import backcast
-    from simulation.experiments.observations import read_observations
-    from simulation.experiments.replicate import replicate_seeds
-    from simulation.output import write_backcast
-
-    scenario = load_scenario(args.scenario, origin="--set")
-    path = args.observations or str(Path(args.scenario).with_name("observations.csv"))
-    observations = read_observations(path, scenario.districts.names, args.last_year)
-    seeds = replicate_seeds(scenario.seed, args.replicates)
-    with _pool(args.workers, len(seeds)) as executor:
-        result = backcast(scenario, observations, seeds, executor)
-    return write_backcast(result, path, args.out)
-
-
-def _sweep(args: argparse.Namespace) -> Path:
-    from simulation.experiments.runner import default_workers, executor_for
-    from simulation.experiments.sweep import execute, prepare
-    from simulation.experiments.sweepfile import load_sweep
-
-    kind = args.executor or ("dask" if args.scheduler else "process")
-    if args.scheduler and kind != "dask":
-        raise ScenarioError(
-            "command line", "--scheduler", "--executor dask with a scheduler", f"--executor {kind}"
-        )
-    sweep = load_sweep(args.sweep)
-    folder = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.name
-    plan = prepare(sweep, folder)
-    words = ["python", "run.py", "sweep", args.sweep, "--out", str(folder)]
-    if not plan.pending:  # finished already: no workers to start
-        summary = execute(plan, command=shlex.join(words))
-    else:
-        workers = args.workers or default_workers(len(plan.pending))
-        with executor_for(kind, workers, args.scheduler) as (executor, capacity):
-            summary = execute(plan, executor, capacity=capacity, command=shlex.join(words))
-    print(f"{sweep.name}: {summary.line()}", file=sys.stderr)
-    return summary.folder
-
-
-def _analyze(args: argparse.Namespace) -> Path:
-    from simulation.experiments.analyze import analyze_folder
-
-    return analyze_folder(args.folder, args.method, args.format)
-
-
-COMMAND_FUNCTIONS = {
-    "run": _run,
-    "compare": _compare,
-    "calibrate": _calibrate,
-    "backcast": _backcast,
-    "sweep": _sweep,
-    "analyze": _analyze,
-}
+def _interrupted(command: str) -> str:
+    if command == "sweep":
+        return "interrupted: finished runs are kept; run the same command to resume"
+    return "interrupted; nothing written"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python run.py`; returns the exit status."""
+    command = "run"
+    memory = os.environ.get(MEMORY_VARIABLE)
     try:
         args = _parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
-        folder = COMMAND_FUNCTIONS[args.command](args)
-        print(folder)
+        command = args.command
+        if getattr(args, "max_memory", None):  # for this process and the workers it starts
+            os.environ[MEMORY_VARIABLE] = str(args.max_memory)
+        folder = commands.COMMANDS[command](args)
+        if folder is not None:
+            print(folder)
         return 0
-    except (ScenarioError, MissingExtraError) as exc:
+    except (ScenarioError, MissingExtraError, ResourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(
-            "interrupted: finished runs are kept; run the same command to resume", file=sys.stderr
-        )
+        print(_interrupted(command), file=sys.stderr)
         return 130
     except OSError as exc:
         print(f"error: cannot write results: {exc}", file=sys.stderr)
@@ -325,5 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     except AccountError as exc:
         print(f"model error (please report): {exc}", file=sys.stderr)
         return 1
-    except SystemExit as exc:  # --help
+    except SystemExit as exc:  # --help, --version, a reproduction that differs
         return exc.code if isinstance(exc.code, int) else 0
+    finally:
+        if memory is None:
+            os.environ.pop(MEMORY_VARIABLE, None)
+        else:
+            os.environ[MEMORY_VARIABLE] = memory

@@ -795,3 +795,57 @@ class Scenario:
         from simulation.scenario import derive
 
         return derive(self, values, origin)
+
+
+SECTION_CLASSES: dict[str, Any] = {
+    "population": PopulationParams,
+    "flows": FlowParams,
+    "students": StudentParams,
+    "reforms": Reforms,
+    "channels": Channels,
+    "land": LandParams,
+    "fiscal": FiscalParams,
+    "targets": Targets,
+}
+
+
+def declared_parameters() -> list[dict[str, Any]]:
+    """Every scenario parameter as declared: key path, unit, default (the per-district fill
+    where a city gives its own table), whether the default is sourced, and what it means."""
+    rows: list[dict[str, Any]] = []
+    for section, cls in SECTION_CLASSES.items():
+        _declared(cls, section, None, rows)
+    return rows
+
+
+def _declared(cls: Any, prefix: str, base: Any, rows: list[dict[str, Any]]) -> None:
+    for f in dataclasses.fields(cls):
+        path = f"{prefix}.{f.name}"
+        if f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        elif f.default is not dataclasses.MISSING:
+            default = f.default
+        else:
+            default = REQUIRED
+        if base is not None:
+            default = getattr(base, f.name)
+        if (
+            dataclasses.is_dataclass(default)
+            and not isinstance(default, type)
+            and f.name != "tiers"
+        ):
+            _declared(type(default), path, default, rows)
+            continue
+        meta = f.metadata
+        if meta.get("per_district"):
+            default = "none" if meta.get("fill") is None else f"{meta['fill']:g} in every district"
+        rows.append(
+            {
+                "key": path,
+                "unit": meta.get("unit", ""),
+                "default": "(required)" if default is REQUIRED else default,
+                "source": meta.get("source", ASSUMED),
+                "series": bool(meta.get("series")),
+                "doc": meta.get("doc", ""),
+            }
+        )

@@ -58,3 +58,20 @@ class MissingExtraError(PeoplelandError, ImportError):
 
     def __str__(self) -> str:
         return f"{self.feature} needs {self.module}: pip install 'peopleland[{self.extra}]'"
+
+
+class ResourceError(PeoplelandError):
+    """A run would need more memory than it may have: refused before it starts."""
+
+    def __init__(self, needed_mib: float, limit_mib: float, what: str) -> None:
+        self.needed_mib = needed_mib
+        self.limit_mib = limit_mib
+        self.what = what
+        super().__init__(needed_mib, limit_mib, what)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.what} would need about {self.needed_mib:,.0f} MiB of memory, more than the "
+            f"{self.limit_mib:,.0f} MiB it may use (raise it with --max-memory, or use a larger "
+            "persons_per_agent)"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -32,6 +33,7 @@ def write_folder(target: Path, writers: dict[str, Writer]) -> Path:
     `writers` maps a file name to a function writing that file at the given path. If the
     target exists, a numbered suffix is added rather than overwriting a finished run.
     """
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     final = _free_name(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
@@ -42,6 +44,9 @@ def write_folder(target: Path, writers: dict[str, Writer]) -> Path:
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:  # deepest first: leave no empty folder this call made
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     return final
 

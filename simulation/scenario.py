@@ -20,6 +20,11 @@ from simulation.errors import ScenarioError
 from simulation.names import CHANNELS, LAND_SOURCES
 from simulation.series import SeriesParam, YearSeries, is_year_table
 
+#: The scenario `python run.py` runs when given none: Guangzhou's plan (in a source checkout).
+DEFAULT_SCENARIO = (
+    Path(__file__).resolve().parents[1] / "scenarios" / "guangzhou" / "plan_2017.toml"
+)
+
 TOP_LEVEL = {
     "name": str,
     "description": str,
@@ -33,16 +38,7 @@ TOP_LEVEL = {
     "district_provenance": str,
     "district_boundaries": str,
 }
-SECTIONS: dict[str, type] = {
-    "population": cfg.PopulationParams,
-    "flows": cfg.FlowParams,
-    "students": cfg.StudentParams,
-    "reforms": cfg.Reforms,
-    "channels": cfg.Channels,
-    "land": cfg.LandParams,
-    "fiscal": cfg.FiscalParams,
-    "targets": cfg.Targets,
-}
+SECTIONS: dict[str, type] = cfg.SECTION_CLASSES
 TOP_LEVEL_BOUNDS = {
     "base_year": (1900, 2200),
     "horizon": (1900, 2200),
@@ -84,9 +80,11 @@ class _Context:
 
 
 def _read_toml(path: Path) -> Raw:
+    """A TOML file; a byte-order mark, which some editors write, is skipped."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, "(file)", "a UTF-8 text file", str(exc)) from None
     except OSError as exc:
         raise ScenarioError(path, "(file)", "a readable TOML file", exc.strerror) from None
     except tomllib.TOMLDecodeError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -155,8 +156,28 @@ def test_help_returns_zero(capsys):
     assert "usage" in capsys.readouterr().out
 
 
-def test_an_output_path_that_is_a_file_is_a_user_error(tmp_path, capsys):
+@pytest.mark.parametrize("below", ["", "sub/dir"])
+def test_an_output_path_that_is_a_file_is_refused_before_anything_runs(
+    tmp_path, capsys, monkeypatch, below
+):
+    from simulation import engine
+
+    monkeypatch.setattr(engine, "simulate", lambda s: pytest.fail("ran before checking --out"))
     blocker = tmp_path / "taken"
     blocker.write_text("not a folder")
-    assert main(["run", str(TINY), "--out", str(blocker)]) == 2
-    assert capsys.readouterr().err.startswith("error: cannot write results")
+    out = blocker / below if below else blocker
+    assert main(["run", str(TINY), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: command line: --out: expected a folder")
+    assert "taken is a file" in err
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused(tmp_path, capsys, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access
+    # As root every folder is writable; say what a user without the right would be told.
+    monkeypatch.setattr(os, "access", lambda p, mode: False if p == locked else real(p, mode))
+    assert main(["run", str(TINY), "--out", str(locked / "results")]) == 2
+    assert "expected a folder you may write to" in capsys.readouterr().err
+    assert list(locked.iterdir()) == []

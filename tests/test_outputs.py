@@ -112,7 +112,11 @@ def test_a_failing_writer_leaves_nothing_behind(tmp_path):
         write_folder(
             tmp_path / "s" / "run", {"a.txt": lambda p: p.write_text("x"), "b.txt": broken}
         )
-    assert list((tmp_path / "s").iterdir()) == []
+    assert not (tmp_path / "s").exists()  # no empty folder left either
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(RuntimeError):
+        write_folder(tmp_path / "kept" / "run", {"b.txt": broken})
+    assert list((tmp_path / "kept").iterdir()) == []  # a folder that was there stays
 
 
 def test_to_pandas_gives_the_long_table(results):

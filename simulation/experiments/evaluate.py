@@ -24,11 +24,7 @@ from simulation.config import Scenario
 from simulation.names import CITY
 from simulation.outcomes import AGGREGATES, Outcome, headlines
 from simulation.results import LongTable
-from simulation.scenario import load_scenario
-
-DEFAULT_SCENARIO = (
-    Path(__file__).resolve().parents[2] / "scenarios" / "guangzhou" / "plan_2017.toml"
-)
+from simulation.scenario import DEFAULT_SCENARIO, load_scenario
 
 
 def evaluate(

@@ -80,7 +80,9 @@ def default_workers(jobs: int) -> int:
 
 def make_executor(workers: int) -> ProcessPoolExecutor | None:
     """A process pool of `workers`, or None (run serially) for one worker."""
-    return ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    if workers <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
 
 
 def run_streaming(
