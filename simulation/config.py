@@ -35,6 +35,7 @@ def param(
     allow_inf: bool = False,
     series: bool = False,
     parse: str = "",
+    whole: bool = False,
 ) -> Any:
     """Declare a scenario parameter with its documentation and provenance.
 
@@ -54,6 +55,7 @@ def param(
         "allow_inf": allow_inf,
         "series": series,
         "parse": parse,
+        "whole": whole,
     }
     if default is REQUIRED:
         return field(metadata=meta)
@@ -397,6 +399,7 @@ class TalentChannel:
         fill=0,
         lo=0,
         series=True,
+        whole=True,
     )
     quota_scale: float = param(
         1.0,
@@ -472,6 +475,7 @@ class PointsChannel:
         unit="persons/year",
         lo=0,
         series=True,
+        whole=True,
     )
     max_age: int = param(45, "age limit", unit="years", source="穗府规〔2016〕6号", lo=16)
     min_insurance_years: float = param(
@@ -519,6 +523,7 @@ class SpecialChannel:
         unit="persons/year",
         lo=0,
         series=True,
+        whole=True,
     )
     min_insurance_years: float = param(
         5, "years of social insurance in the city for frontline workers", unit="years", lo=0

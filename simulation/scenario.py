@@ -62,6 +62,7 @@ class _Context:
         self.fallback = fallback
         self.names: tuple[str, ...] = ()
         self.years = (0, 0)  # base year and horizon, the span a year series may cover
+        self.table_file = ""  # the district table's file, named when a district is unknown
         self.series: list[SeriesParam] = []
 
     def file(self, key: str) -> str:
@@ -239,6 +240,8 @@ def _scalar(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Cont
         finite = not isinstance(value, float) or math.isfinite(value) or meta.get("allow_inf")
         if isinstance(value, bool) or not ok or not finite or value != value:
             raise ctx.error(key, "an integer" if kind is int else "a finite number", value)
+        if meta.get("whole") and not float(value).is_integer():
+            raise ctx.error(key, "a whole number of persons", value)
         _check_bounds(value, key, meta, ctx)
         return kind(value)
     if dataclasses.is_dataclass(kind):
@@ -261,7 +264,7 @@ def _per_district(
     if unknown:
         raise ctx.error(
             f"{key}.{unknown[0]}",
-            f"a district of the table ({', '.join(names)}) or default",
+            f"a district of the district table {ctx.table_file} ({', '.join(names)}) or default",
             unknown[0],
         )
     missing = [n for n in names if n not in value]
@@ -426,6 +429,18 @@ def _provenance(raw: Any, ctx: _Context) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(raw.items()))
 
 
+def takes_whole_numbers(path: str) -> bool:
+    """Whether the parameter a key path sets (a district or a series year may follow the
+    field) takes whole numbers: an integer, or a count of persons such as a quota."""
+    if path == "persons_per_agent":
+        return True
+    parts = path.split(".")
+    while parts and parameter_field(".".join(parts)) is None:
+        parts.pop()
+    found = parameter_field(".".join(parts)) if parts else None
+    return found is not None and (found.type in ("int", int) or bool(found.metadata.get("whole")))
+
+
 def parameter_field(path: str) -> dataclasses.Field[Any] | None:
     """The dataclass field a dotted key path names, or None."""
     section, _, rest = path.partition(".")
@@ -576,6 +591,7 @@ def _resolve(source: cfg.ScenarioSource, files: tuple[str, ...]) -> cfg.Scenario
     ctx.years = (_top(raw, "base_year", ctx), _top(raw, "horizon", ctx))
     table = _districts(raw, ctx)
     ctx.names = table.names
+    ctx.table_file = Path(table.source).name
     sections = {
         name: _build(cls, raw.get(name, {}), name, ctx)
         for name, cls in SECTIONS.items()

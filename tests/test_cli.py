@@ -160,9 +160,9 @@ def test_help_returns_zero(capsys):
 def test_an_output_path_that_is_a_file_is_refused_before_anything_runs(
     tmp_path, capsys, monkeypatch, below
 ):
-    from simulation import engine
+    from simulation import api
 
-    monkeypatch.setattr(engine, "simulate", lambda s: pytest.fail("ran before checking --out"))
+    monkeypatch.setattr(api, "simulate", lambda s: pytest.fail("ran before checking --out"))
     blocker = tmp_path / "taken"
     blocker.write_text("not a folder")
     out = blocker / below if below else blocker

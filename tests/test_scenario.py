@@ -609,7 +609,7 @@ negative = st.one_of(
 )
 valid_quota = st.one_of(
     st.integers(min_value=0, max_value=10**6),
-    st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    st.integers(min_value=0, max_value=10**6).map(float),  # 6000.0 is a whole number too
 )
 cases = settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -630,6 +630,32 @@ def test_any_valid_quota_loads_as_written(folder, channel, quota):
     loaded = getattr(load_scenario(path).channels, channel).quota
     assert loaded == quota
     assert isinstance(loaded, float)
+
+
+@cases
+@given(
+    channel=st.sampled_from(["points", "special"]),
+    quota=st.floats(min_value=0, max_value=1e6).filter(lambda q: not q.is_integer()),
+)
+def test_a_fractional_quota_is_refused(folder, channel, quota):
+    error = error_in(folder, MINIMAL + LAND + f"[channels.{channel}]\nquota = {quota!r}\n")
+    assert error.key == f"channels.{channel}.quota"
+    assert error.expected == "a whole number of persons"
+
+
+def test_a_district_the_table_lacks_is_blamed_on_the_table(folder):
+    error = error_in(
+        folder, MINIMAL + LAND + "[channels.talent]\nquota = { Core = 1, Nowhere = 2 }\n"
+    )
+    assert error.key == "channels.talent.quota.Nowhere"
+    assert "district table districts.csv" in error.expected
+
+
+def test_a_scenario_saved_with_a_byte_order_mark_loads(folder):
+    plain = write(folder, MINIMAL + LAND)
+    marked = folder / "marked.toml"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert load_scenario(marked).districts.names == load_scenario(plain).districts.names
 
 
 def test_urban_registered_residents_must_fit_the_urban_share(folder):

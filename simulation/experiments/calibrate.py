@@ -46,7 +46,7 @@ from simulation.experiments.observations import (
 )
 from simulation.experiments.runner import Job, run_many
 from simulation.results import LongTable
-from simulation.scenario import parameter_field
+from simulation.scenario import parameter_field, takes_whole_numbers
 
 METHODS = ("Nelder-Mead", "Powell")
 KEYS = {
@@ -79,7 +79,13 @@ class Parameter:
         return ".".join(parts)
 
     def value(self, unit: float) -> float:
-        return self.low + (self.high - self.low) * min(max(unit, 0.0), 1.0)
+        value = self.low + (self.high - self.low) * min(max(unit, 0.0), 1.0)
+        return float(round(value)) if self.whole else value
+
+    @property
+    def whole(self) -> bool:
+        """Whether the parameter takes whole numbers (a quota): fitted values are rounded."""
+        return takes_whole_numbers(self.key)
 
     def unit(self, value: float) -> float:
         return (value - self.low) / (self.high - self.low)

@@ -13,6 +13,7 @@ scenario file is; outcomes are `Outcome`s or their names (`variable.district.yea
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from simulation.config import Scenario
 from simulation.names import CITY
 from simulation.outcomes import AGGREGATES, Outcome, headlines
 from simulation.results import LongTable
-from simulation.scenario import DEFAULT_SCENARIO, load_scenario
+from simulation.scenario import DEFAULT_SCENARIO, load_scenario, takes_whole_numbers
 
 
 def evaluate(
@@ -34,13 +35,20 @@ def evaluate(
     outcomes: Sequence[Outcome | str] | None = None,
 ) -> dict[str, float]:
     """Run `base` (a scenario or its file) with `params` set, once with `seed` (default: the
-    scenario's), and return each outcome by name."""
+    scenario's), and return each outcome by name. A sampler's value for a parameter that takes
+    whole numbers (a quota, an integer) is rounded to the nearest."""
     scenario = base if isinstance(base, Scenario) else _read(Path(base))
     if params:
-        values = {key: _plain(value) for key, value in params.items()}
+        values = {key: _whole(key, _plain(value)) for key, value in params.items()}
         scenario = scenario.with_values(values, origin="evaluate()")
     chosen = headlines(scenario) if outcomes is None else tuple(map(as_outcome, outcomes))
     return outcomes_of(run(scenario, seed).table, chosen)
+
+
+def _whole(key: str, value: Any) -> Any:
+    if isinstance(value, float) and takes_whole_numbers(key) and math.isfinite(value):
+        return round(value)
+    return value
 
 
 def outcomes_of(table: LongTable, outcomes: Sequence[Outcome]) -> dict[str, float]:

@@ -34,7 +34,13 @@ from simulation.experiments.design import (
 from simulation.names import CITY
 from simulation.outcomes import AGGREGATES, Outcome, headlines
 from simulation.results import jsonable
-from simulation.scenario import SAFE_NAME, SECTIONS, load_scenario, parameter_field
+from simulation.scenario import (
+    SAFE_NAME,
+    SECTIONS,
+    load_scenario,
+    parameter_field,
+    takes_whole_numbers,
+)
 from simulation.variables import TARGETS, VARIABLES
 
 Seeds = Literal["per_run", "common"]
@@ -166,10 +172,14 @@ def run_seed(seed: int, point: int, replicate: int, mode: Seeds = "per_run") -> 
 def scaled(base: Scenario, key: str, factor: float) -> Any:
     """The base scenario's value at `key` times `factor`, as a scenario file would write it."""
     value, names = base_value(base, key)
+    whole = _integer(key)
     if isinstance(value, tuple):
-        return {name: v * factor for name, v in zip(names, value, strict=True)}
+        return {
+            name: round(v * factor) if whole else v * factor
+            for name, v in zip(names, value, strict=True)
+        }
     product = value * factor
-    return round(product) if _integer(key) else product
+    return round(product) if whole else product
 
 
 def base_value(scenario: Scenario, key: str) -> tuple[Any, tuple[str, ...]]:
@@ -451,10 +461,7 @@ def _parameter(reader: _Reader, key: str, spec: dict[str, Any], base: Scenario) 
 
 def _integer(key: str) -> bool:
     """Whether the parameter at `key` takes whole numbers (by its declaration, not its value)."""
-    if key == "persons_per_agent":
-        return True
-    field = parameter_field(key)
-    return field is not None and field.type in ("int", int)
+    return takes_whole_numbers(key)
 
 
 def _check_distribution(reader: _Reader, where: str, kind: Kind, v: dict[str, float]) -> None:

@@ -757,6 +757,13 @@ def document(
         ),
         Paragraph(ctx.precision.rule(rounding_example(ctx))),
     )
+    warnings = manifest.get("warnings") or []
+    if warnings:
+        doc.add(
+            Heading("Warnings"),
+            Paragraph("The scenario is valid, but these inputs look like mistakes:"),
+            bullets(list(warnings)),
+        )
     lines = target_lines(ctx)
     if lines:
         doc.add(Heading("Headline"), bullets(lines))
