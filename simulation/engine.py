@@ -15,6 +15,7 @@ the indicators. Each part publishes its own record; the engine merges them.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +126,7 @@ class Model:
         self.targets: indicators.TargetTracker | None = None
         self.candidates: dict[str, tuple[int, np.ndarray]] = {}  # per channel: rows seen, found
         self.due = (0, np.zeros(0, dtype=np.int64))  # rows seen, heads due to leave this year
+        self.arriving: list[dict[str, np.ndarray]] = []  # this year's arrivals, step by step
 
     def start_year(self, year: int, k: int) -> None:
         """The year's parameters (year series at their values) and quotas."""
@@ -141,23 +143,40 @@ class Model:
 
     def flow_step(self, year: int, k: int, step: int, now: float, tally: Tally) -> None:
         """Departures, then arrivals, of one flow step."""
-        f = self.params.flows
         leaving = population.depart(self.pop, now, self._due(k))
         tally.departures += self._persons(leaving)
-        count, self.arrival_carry = population.arrival_heads(
-            f,
-            k,
-            self.arrival_weights,
-            self.ppa * (1 + self.s.population.mean_dependents),
-            self.arrival_carry,
-        )
-        district = np.repeat(np.arange(self.n), count)
-        cohort = synthesis.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
-        columns = synthesis.draw_heads(self.streams("arrivals", year, step), self.spec, cohort)
-        self.next_id += len(district)
+        if step == 0:
+            self.arriving = self._year_arrivals(year, k)
         start = self.pop.n
-        self.pop.append(columns)
+        self.pop.append(self.arriving[step])
         tally.arrivals += self._persons(np.arange(start, self.pop.n))
+
+    def _year_arrivals(self, year: int, k: int) -> list[dict[str, np.ndarray]]:
+        """The year's arrivals, step by step: how many is fixed in advance (fractions of a head
+        carry to the next step), so they are drawn together from the year's own stream."""
+        f = self.params.flows
+        steps = f.steps_per_year
+        counts = []
+        for _ in range(steps):
+            count, self.arrival_carry = population.arrival_heads(
+                f,
+                k,
+                self.arrival_weights,
+                self.ppa * (1 + self.s.population.mean_dependents),
+                self.arrival_carry,
+            )
+            counts.append(count)
+        sizes = [int(c.sum()) for c in counts]
+        district = np.concatenate([np.repeat(np.arange(self.n), c) for c in counts])
+        now = np.repeat([k + (step + 0.5) / steps for step in range(steps)], sizes)
+        cohort = synthesis.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
+        columns = synthesis.draw_heads(self.streams("arrivals", year), self.spec, cohort)
+        self.next_id += len(district)
+        bounds = np.cumsum([0, *sizes])
+        return [
+            {name: column[a:b] for name, column in columns.items()}
+            for a, b in itertools.pairwise(bounds.tolist())
+        ]
 
     def _due(self, k: int) -> np.ndarray:
         """Heads whose time to leave falls before this year's end: found once a year, then

@@ -30,7 +30,7 @@ class Hazard:
         self.constant = bool(np.all(self.rates == self.rates[0]))
         self.cumulative = np.r_[0.0, np.cumsum(self.rates)]  # at times 0, 1, ..., len
 
-    def times(self, clock: np.ndarray, start: float) -> np.ndarray:
+    def times(self, clock: np.ndarray, start: float | np.ndarray) -> np.ndarray:
         """Time at which each clock runs out, for heads starting at `start` (years since the
         base year-end); infinite where the hazard never accumulates enough."""
         if self.constant:

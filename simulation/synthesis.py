@@ -65,9 +65,10 @@ MAX_DEPENDENTS = 127
 
 @dataclass(frozen=True)
 class Cohort:
-    """Heads created together: at the base year-end (`now` 0) or in one arrival step."""
+    """Heads created together: at the base year-end (`now` 0), or a year's arrivals (`now`,
+    per head, the moment of the step each arrives in)."""
 
-    now: float
+    now: float | np.ndarray
     first_id: int
     district: np.ndarray
     urban_share: np.ndarray
@@ -197,6 +198,7 @@ def _fill(
     """One block's attributes from its draws."""
     p = spec.params
     district = c.district[rows]
+    now = c.now[rows] if isinstance(c.now, np.ndarray) else c.now
     band = categories(tables["age_band_shares"], district, u[ROW["age_band"]])
     edges = tables["age_edges"]
     low, width = edges[band], np.diff(edges)[band]
@@ -227,10 +229,10 @@ def _fill(
         tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
     out["insurance_years"][rows] = np.where(flag["insured"], tenure, 0)
     out["permit_years"][rows] = np.where(flag["permit"], np.maximum(tenure, 1), 0)
-    permit_from = c.now if c.at_base else c.now + spec.permit_delay
-    out["leave_at"][rows] = spec.leave.times(e[EXPONENTIAL.index("leave")], c.now)
+    permit_from = now if c.at_base else now + spec.permit_delay
+    out["leave_at"][rows] = spec.leave.times(e[EXPONENTIAL.index("leave")], now)
     out["permit_at"][rows] = spec.permit.times(e[EXPONENTIAL.index("permit_uptake")], permit_from)
-    out["insured_at"][rows] = spec.insurance.times(e[EXPONENTIAL.index("insurance_uptake")], c.now)
+    out["insured_at"][rows] = spec.insurance.times(e[EXPONENTIAL.index("insurance_uptake")], now)
     out["dependents"][rows] = np.minimum(
         np.searchsorted(tables["dependents"], dependents, side="right"), MAX_DEPENDENTS
     )
