@@ -130,8 +130,8 @@ def main() -> int:
                 "flows.arrivals_per_year": base.flows.arrivals_per_year * factor,
                 "students.enrolment_per_year": base.students.enrolment_per_year * factor,
                 "channels.talent.quota_scale": base.channels.talent.quota_scale * factor,
-                "channels.points.quota": 7000 * factor,
-                "channels.special.quota": base.channels.special.quota * factor,
+                "channels.points.quota": round(7000 * factor),
+                "channels.special.quota": round(base.channels.special.quota * factor),
             },
         )
         started = time.perf_counter()

@@ -5,9 +5,9 @@ positions (which differ between scenarios once settlement differs) never decide 
 A cohort (the base year, or one arrival step) draws from its own stream, in blocks of `BLOCK`
 heads, each head taking the same draws in the same order whatever the scenario's shares and
 rates: one uniform for each entry of `UNIFORM`, one standard exponential for each entry of
-`EXPONENTIAL`, one double-precision uniform for its dependents. Two scenarios given the same
-seed therefore give each head the same draws wherever their policies agree (common random
-numbers).
+`EXPONENTIAL` (the last, tenure, for the base year's heads only), one double-precision uniform
+for its dependents. Two scenarios given the same seed therefore give each head the same draws
+wherever their policies agree (common random numbers).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ UNIFORM = (
     "willing",
 )
 FLAGS = UNIFORM[UNIFORM.index("insured") :]
-EXPONENTIAL = ("leave", "permit_uptake", "insurance_uptake", "tenure")
+EXPONENTIAL = ("leave", "permit_uptake", "insurance_uptake", "tenure")  # tenure last
 ROW = {name: i for i, name in enumerate(UNIFORM)}
 MAX_DEPENDENTS = 127
 
@@ -178,7 +178,8 @@ def draw_heads(rng: np.random.Generator, spec: HeadSpec, c: Cohort) -> dict[str,
         rows = slice(start, min(n, start + BLOCK))
         size = rows.stop - rows.start
         u = rng.random((len(UNIFORM), size), dtype=np.float32)
-        e = rng.standard_exponential((len(EXPONENTIAL), size))
+        # Tenure is drawn for the base year's heads only: arrivals have lived here no time.
+        e = rng.standard_exponential((len(EXPONENTIAL) - (not c.at_base), size), np.float32)
         dependents = rng.random(size)
         _fill(out, rows, c, spec, spec.tables, u, e, dependents, thresholds)
     return out
