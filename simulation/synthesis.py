@@ -2,7 +2,7 @@
 
 Every random fact about a head is drawn when the head is created and stored on it, so row
 positions (which differ between scenarios once settlement differs) never decide who is drawn.
-A cohort (the base year, or one arrival step) draws from its own stream, in blocks of `BLOCK`
+A cohort (the base year, or a year's arrivals) draws from its own stream, in blocks of `BLOCK`
 heads, each head taking the same draws in the same order whatever the scenario's shares and
 rates: one uniform for each entry of `UNIFORM`, one standard exponential for each entry of
 `EXPONENTIAL` (the last, tenure, for the base year's heads only), one double-precision uniform
