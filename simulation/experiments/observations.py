@@ -11,7 +11,6 @@ never used to fit it. Rows for the base year or earlier are anchors for `change`
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulation.districts import read_rows
 from simulation.errors import ScenarioError
 from simulation.results import LongTable
 from simulation.variables import VARIABLES
@@ -43,20 +43,7 @@ def read_observations(
 ) -> tuple[Observation, ...]:
     """Observations from a CSV file, each row checked (file, row and column in the error)."""
     path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            columns = reader.fieldnames or []
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ScenarioError(
-            path, "(file)", "a readable CSV file of observations", str(exc)
-        ) from None
-    missing = [c for c in COLUMNS if c not in columns]
-    if missing:
-        raise ScenarioError(
-            path, "(columns)", f"columns {', '.join(COLUMNS)}", f"missing {missing}"
-        )
+    rows = read_rows(path, "observations", COLUMNS)
     return tuple(_row(path, i, row, districts, last_year) for i, row in enumerate(rows, start=2))
 
 

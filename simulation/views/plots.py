@@ -157,6 +157,18 @@ def plot_settlement(
     return ax
 
 
+def _banded_lines(
+    ax: Axes, table: LongTable, variables: tuple[str, ...], district: str, scenario: str | None
+) -> bool:
+    """One line (and band, with replicates) per variable; whether any band was drawn."""
+    banded = False
+    for variable, color in zip(variables, PALETTE, strict=False):
+        years, values = matrix(table, variable, district, scenario=scenario)
+        draw_band(ax, years, values, color=color, label=VARIABLES[variable].label)
+        banded = banded or len(values) > 1
+    return banded
+
+
 def plot_population(
     table: LongTable,
     *,
@@ -166,11 +178,8 @@ def plot_population(
 ) -> Axes:
     """Registered and non-registered population at year end."""
     ax = new_axes(ax)
-    banded = False
-    for variable, color in (("hukou_population", PALETTE[0]), ("non_hukou_population", PALETTE[1])):
-        years, values = matrix(table, variable, district, scenario=scenario)
-        draw_band(ax, years, values, color=color, label=VARIABLES[variable].label)
-        banded = banded or len(values) > 1
+    pair = ("hukou_population", "non_hukou_population")
+    banded = _banded_lines(ax, table, pair, district, scenario)
     ax.set(title=f"Registered and non-registered population, {_where(district)}", xlabel="Year")
     ax.set_ylabel(f"Population at year end ({unit('hukou_population')})")
     ax.set_ylim(bottom=0)
@@ -188,12 +197,8 @@ def plot_urbanization(
 ) -> Axes:
     """Resident and hukou urbanization rates (the model's own series, unshifted)."""
     ax = new_axes(ax)
-    banded = False
-    pairs = (("resident_urbanization_rate", PALETTE[0]), ("hukou_urbanization_rate", PALETTE[1]))
-    for variable, color in pairs:
-        years, values = matrix(table, variable, district, scenario=scenario)
-        draw_band(ax, years, values, color=color, label=VARIABLES[variable].label)
-        banded = banded or len(values) > 1
+    pair = ("resident_urbanization_rate", "hukou_urbanization_rate")
+    banded = _banded_lines(ax, table, pair, district, scenario)
     ax.set(title=f"Urbanization rates, {_where(district)}", xlabel="Year")
     ax.set_ylabel(f"Urbanization rate ({unit('hukou_urbanization_rate')})")
     whole_years(ax)
