@@ -1,13 +1,14 @@
-"""Drawing new household heads: the base-year population and each step's arrivals.
+"""Drawing new household heads: the base-year population and each year's arrivals.
 
 Every random fact about a head is drawn when the head is created and stored on it, so row
 positions (which differ between scenarios once settlement differs) never decide who is drawn.
-A cohort (the base year, or a year's arrivals) draws from its own stream, in blocks of `BLOCK`
-heads, each head taking the same draws in the same order whatever the scenario's shares and
-rates: one uniform for each entry of `UNIFORM`, one standard exponential for each entry of
-`EXPONENTIAL` (the last, tenure, for the base year's heads only), one double-precision uniform
-for its dependents. Two scenarios given the same seed therefore give each head the same draws
-wherever their policies agree (common random numbers).
+Each district of a cohort (the base year, or a year's arrivals) draws from its own stream, and
+each of its heads takes the next `len(DRAWS)` uniforms of that stream, in the order of `DRAWS`,
+whatever the scenario's shares and rates: exponential waiting times and the number of
+dependents come from their uniforms by inverting their distributions. The n-th head of a
+district's cohort therefore gets the same draws in two scenarios given the same seed, even when
+one of them has more arrivals (common random numbers), and keeps them wherever the two
+scenarios' policies agree.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from simulation.numeric import bucket
 from simulation.population import ATTRIBUTES, LATER, Population
 from simulation.rng import Streams
 
-# Heads drawn together: bounds the memory a large cohort's draws take. Part of how draws are
-# laid out in the stream: changing it changes every draw of a cohort larger than it.
+# Heads drawn together: bounds the memory a large cohort's draws take. Draws are laid out head
+# by head, so the block size does not change them.
 BLOCK = 1 << 16
 
 # Uniform draws of each head, in order. The flags from "insured" to "willing" compare their
@@ -58,8 +59,11 @@ UNIFORM = (
     "willing",
 )
 FLAGS = UNIFORM[UNIFORM.index("insured") :]
-EXPONENTIAL = ("leave", "permit_uptake", "insurance_uptake", "tenure")  # tenure last
-ROW = {name: i for i, name in enumerate(UNIFORM)}
+# Standard exponential waiting times, each from its own uniform (tenure used at the base only).
+EXPONENTIAL = ("leave", "permit_uptake", "insurance_uptake", "tenure")
+# Every draw of a head, in the order it takes them from its district's stream.
+DRAWS = (*UNIFORM, *EXPONENTIAL, "dependents")
+ROW = {name: i for i, name in enumerate(DRAWS)}
 MAX_DEPENDENTS = 127
 
 
@@ -156,13 +160,19 @@ def poisson_cdf(mean: float) -> np.ndarray:
     return np.cumsum(np.exp(k * math.log(mean) - mean - log_factorial))
 
 
-def draw_heads(rng: np.random.Generator, spec: HeadSpec, c: Cohort) -> dict[str, np.ndarray]:
+def draw_heads(
+    streams: Streams, key: tuple[str | int, ...], spec: HeadSpec, c: Cohort
+) -> dict[str, np.ndarray]:
     """Attributes of new heads (see the module's docstring for how they are drawn).
 
-    Base-year heads carry years lived in the city and may hold a residence permit; arrivals
-    start with neither, and can have a permit only after the residence it requires.
+    The cohort lists its heads district by district; district d's heads draw from the stream
+    `streams(*key, name of d)`. Base-year heads carry years lived in the city and may hold a
+    residence permit; arrivals start with neither, and can have a permit only after the
+    residence it requires.
     """
     n = len(c.district)
+    if n and np.any(np.diff(c.district) < 0):
+        raise ValueError("a cohort lists its heads district by district")
     out: dict[str, np.ndarray] = {
         name: np.empty(n, dtype=dtype) for name, dtype in ATTRIBUTES.items()
     }
@@ -174,14 +184,19 @@ def draw_heads(rng: np.random.Generator, spec: HeadSpec, c: Cohort) -> dict[str,
     for name, value in LATER.items():
         out[name][:] = value
     thresholds = spec.thresholds(c)
+    bounds = np.searchsorted(c.district, np.arange(len(spec.names) + 1))
+    rngs = {}
     for start in range(0, n, BLOCK):
-        rows = slice(start, min(n, start + BLOCK))
-        size = rows.stop - rows.start
-        u = rng.random((len(UNIFORM), size), dtype=np.float32)
-        # Tenure is drawn for the base year's heads only: arrivals have lived here no time.
-        e = rng.standard_exponential((len(EXPONENTIAL) - (not c.at_base), size), np.float32)
-        dependents = rng.random(size)
-        _fill(out, rows, c, spec, spec.tables, u, e, dependents, thresholds)
+        stop = min(n, start + BLOCK)
+        parts = []
+        for d in range(int(c.district[start]), int(c.district[stop - 1]) + 1):
+            size = min(stop, bounds[d + 1]) - max(start, bounds[d])
+            if size > 0:
+                if d not in rngs:
+                    rngs[d] = streams(*key, spec.names[d])
+                parts.append(rngs[d].random((size, len(DRAWS)), dtype=np.float32))
+        u = np.concatenate(parts).T.copy() if len(parts) > 1 else parts[0].T.copy()
+        _fill(out, slice(start, stop), c, spec, spec.tables, u, thresholds)
     return out
 
 
@@ -192,11 +207,9 @@ def _fill(
     spec: HeadSpec,
     tables: dict[str, np.ndarray],
     u: np.ndarray,
-    e: np.ndarray,
-    dependents: np.ndarray,
     thresholds: np.ndarray,
 ) -> None:
-    """One block's attributes from its draws."""
+    """One block's attributes from its draws (a row of `u` per entry of `DRAWS`)."""
     p = spec.params
     district = c.district[rows]
     now = c.now[rows] if isinstance(c.now, np.ndarray) else c.now
@@ -211,7 +224,7 @@ def _fill(
     elsewhere = u[ROW["works_elsewhere"]] >= p.works_in_home_district
     drawn = bucket(tables["work"][0, :-1], u[ROW["work_district"]])
     out["work_district"][rows] = np.where(elsewhere, drawn, district)
-    flags = u[ROW[FLAGS[0]] :] < thresholds
+    flags = u[ROW[FLAGS[0]] : ROW[FLAGS[-1]] + 1] < thresholds
     flag = dict(zip(FLAGS, flags, strict=True))
     for name in ("insured", "graduate", "veteran", "family_reunion", "outstanding_worker"):
         out[name][rows] = flag[name]
@@ -226,17 +239,22 @@ def _fill(
     out["approval"][rows] = u[ROW["approval"]]
     tenure = np.zeros(len(age), dtype=np.int16)
     if c.at_base:  # years lived in the city so far
-        raw = p.mean_years_in_city * e[EXPONENTIAL.index("tenure")]
+        raw = p.mean_years_in_city * exponential(u[ROW["tenure"]])
         tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
     out["insurance_years"][rows] = np.where(flag["insured"], tenure, 0)
     out["permit_years"][rows] = np.where(flag["permit"], np.maximum(tenure, 1), 0)
     permit_from = now if c.at_base else now + spec.permit_delay
-    out["leave_at"][rows] = spec.leave.times(e[EXPONENTIAL.index("leave")], now)
-    out["permit_at"][rows] = spec.permit.times(e[EXPONENTIAL.index("permit_uptake")], permit_from)
-    out["insured_at"][rows] = spec.insurance.times(e[EXPONENTIAL.index("insurance_uptake")], now)
+    out["leave_at"][rows] = spec.leave.times(exponential(u[ROW["leave"]]), now)
+    out["permit_at"][rows] = spec.permit.times(exponential(u[ROW["permit_uptake"]]), permit_from)
+    out["insured_at"][rows] = spec.insurance.times(exponential(u[ROW["insurance_uptake"]]), now)
     out["dependents"][rows] = np.minimum(
-        np.searchsorted(tables["dependents"], dependents, side="right"), MAX_DEPENDENTS
+        np.searchsorted(tables["dependents"], u[ROW["dependents"]], side="right"), MAX_DEPENDENTS
     )
+
+
+def exponential(u: np.ndarray) -> np.ndarray:
+    """Standard exponential draws from uniforms on [0, 1), by inverting the distribution."""
+    return -np.log1p(-u)
 
 
 # --- the base year ------------------------------------------------------------------------
@@ -290,7 +308,7 @@ def synthesize(
     district = np.repeat(np.arange(len(non_hukou), dtype=np.int16), heads)
     share = np.divide(urban_non_hukou, non_hukou, out=np.zeros(len(non_hukou)), where=non_hukou > 0)
     cohort = Cohort(now=0.0, first_id=0, district=district, urban_share=share, at_base=True)
-    columns = draw_heads(streams("synthesis"), spec, cohort)
+    columns = draw_heads(streams, ("synthesis",), spec, cohort)
     columns["dependents"] = exact_dependents(
         streams("synthesis", "dependents"), district, non_hukou, ppa
     )

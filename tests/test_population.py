@@ -119,18 +119,18 @@ def test_district_shares_replace_the_citywide_ones_where_given():
 def test_arrivals_hold_no_permit_and_can_have_one_only_after_half_a_year():
     s = spec(permit=Hazard([0.9]))
     cohort = synthesis.Cohort(2.25, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), False)
-    heads = synthesis.draw_heads(Streams(3)("a"), s, cohort)
+    heads = synthesis.draw_heads(Streams(3), ("a",), s, cohort)
     assert not heads["permit_years"].any()
     assert heads["permit_at"].min() >= 2.75
     base = synthesis.Cohort(0.0, 0, np.zeros(20_000, dtype=np.int64), np.ones(1), True)
-    held = synthesis.draw_heads(Streams(3)("b"), s, base)["permit_years"]
+    held = synthesis.draw_heads(Streams(3), ("b",), s, base)["permit_years"]
     assert (held > 0).mean() == pytest.approx(PopulationParams().permit_share, abs=0.02)
 
 
 def test_some_heads_work_outside_their_home_district():
     s = spec(PopulationParams(works_in_home_district=0.6), n=2, work_weights=np.array([0, 1.0]))
     cohort = synthesis.Cohort(1.0, 0, np.zeros(50_000, dtype=np.int64), np.ones(2), False)
-    work = synthesis.draw_heads(Streams(4)("w"), s, cohort)["work_district"]
+    work = synthesis.draw_heads(Streams(4), ("w",), s, cohort)["work_district"]
     assert (work == 1).mean() == pytest.approx(0.4, abs=0.01)  # only d1 takes commuters
 
 
@@ -180,7 +180,7 @@ def test_census_counts_large_households_exactly():
 def test_dependents_follow_their_poisson_distribution():
     s = spec(PopulationParams(mean_dependents=1.5))
     cohort = synthesis.Cohort(1.0, 0, np.zeros(200_000, dtype=np.int64), np.ones(1), False)
-    dependents = synthesis.draw_heads(Streams(6)("d"), s, cohort)["dependents"]
+    dependents = synthesis.draw_heads(Streams(6), ("d",), s, cohort)["dependents"]
     assert dependents.mean() == pytest.approx(1.5, abs=0.01)
     assert dependents.var() == pytest.approx(1.5, abs=0.03)
     assert (dependents == 0).mean() == pytest.approx(np.exp(-1.5), abs=0.005)
@@ -189,10 +189,37 @@ def test_dependents_follow_their_poisson_distribution():
 def test_a_head_keeps_its_draws_when_a_share_or_mean_changes():
     """Common random numbers: changing one parameter changes only what it governs."""
     cohort = synthesis.Cohort(1.0, 0, np.zeros(5_000, dtype=np.int64), np.ones(1), False)
-    base = synthesis.draw_heads(Streams(7)("c"), spec(PopulationParams()), cohort)
+    base = synthesis.draw_heads(Streams(7), ("c",), spec(PopulationParams()), cohort)
     other = PopulationParams(willing_share=0.9, mean_dependents=2.0)
-    changed = synthesis.draw_heads(Streams(7)("c"), spec(other), cohort)
+    changed = synthesis.draw_heads(Streams(7), ("c",), spec(other), cohort)
     for name in ("age", "education", "lottery", "leave_at", "insured", "tax"):
         np.testing.assert_array_equal(base[name], changed[name])
     assert changed["willing"].sum() > base["willing"].sum()
     assert np.all(changed["willing"] >= base["willing"])  # the same draws, a higher bar
+
+
+def test_a_head_keeps_its_draws_when_more_heads_arrive_beside_it():
+    """The n-th head of a district gets the same draws however many heads its cohort has, in
+    its district or in others, and however the cohort falls into blocks."""
+    s = spec(n=3)
+
+    def cohort(sizes):
+        district = np.repeat(np.arange(3), sizes)
+        return synthesis.Cohort(1.0, 0, district, np.full(3, 0.5), False)
+
+    small = synthesis.draw_heads(Streams(8), ("x",), s, cohort([5_000, 0, 3_000]))
+    large = synthesis.draw_heads(
+        Streams(8), ("x",), s, cohort([5_001, 70_000, synthesis.BLOCK + 10])
+    )
+    first = np.r_[0:5_000]
+    third_small, third_large = np.r_[5_000:8_000], np.r_[75_001 : 75_001 + 3_000]
+    for name in ("age", "education", "lottery", "leave_at", "insured", "dependents", "urban"):
+        np.testing.assert_array_equal(small[name][first], large[name][first])
+        np.testing.assert_array_equal(small[name][third_small], large[name][third_large])
+
+
+def test_exponential_waits_from_uniforms_have_the_standard_distribution():
+    e = synthesis.exponential(np.random.default_rng(2).random(400_000, dtype=np.float32))
+    assert e.mean() == pytest.approx(1.0, abs=0.01)
+    assert (e > 2.0).mean() == pytest.approx(np.exp(-2.0), abs=0.002)
+    assert e.min() >= 0
