@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from simulation.experiments.calibrate import Backcast, Calibration, Fit
 from simulation.experiments.observations import Residual, scored
 from simulation.results import jsonable, summarize, to_json
-from simulation.scenario import format_override
+from simulation.scenario import format_override, written_value
 
 if TYPE_CHECKING:
     from simulation.api import Results
@@ -187,12 +187,13 @@ def _figure(value: float, sign: bool = False) -> str:
 def fitted_toml(fit: Fit, spec: Calibration, scenario_file: str, folder: Path) -> str:
     """A scenario file extending the input with the fitted values and their provenance."""
     nested: dict[str, Any] = {}
-    for key, value in fit.values.items():
+    for field in dict.fromkeys(p.field for p in spec.parameters):
+        # The whole value of each field fitted: a year series keeps the years not fitted.
         node = nested
-        parts = key.split(".")
+        parts = field.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = round(value, 6)
+        node[parts[-1]] = _rounded(written_value(fit.scenario, field))
     years = sorted({o.year for o in scored(spec.observations, fit.scenario.base_year)})
     note = (
         f"calibrated: fitted to {len(fit.residuals)} observations {years[0]}-{years[-1]} "
@@ -211,6 +212,13 @@ def fitted_toml(fit: Fit, spec: Calibration, scenario_file: str, folder: Path) -
     for field in dict.fromkeys(p.field for p in spec.parameters):
         lines.append(f"{json.dumps(field)} = {json.dumps(note, ensure_ascii=False)}")
     return "\n".join(lines) + "\n"
+
+
+def _rounded(value: Any) -> Any:
+    """Fitted numbers to six decimals, in a table or alone."""
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return round(value, 6) if isinstance(value, float) else value
 
 
 def _toml_tables(node: dict[str, Any], prefix: list[str]) -> list[str]:

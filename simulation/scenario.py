@@ -577,6 +577,18 @@ def derive(
     return _resolve(source, scenario.files)
 
 
+def written_value(scenario: cfg.Scenario, key: str) -> Any:
+    """What a loaded scenario's files and overrides give a key path, as written: a number, a
+    per-district table or a year series (a table of years)."""
+    if scenario.source is None:
+        raise ValueError("only a scenario made by load_scenario() keeps what was written")
+    source = scenario.source
+    node: Any = _apply_overrides(source.raw, source.overrides, dict(source.origins))
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
 def _resolve(source: cfg.ScenarioSource, files: tuple[str, ...]) -> cfg.Scenario:
     origins = dict(source.origins)
     raw = _apply_overrides(source.raw, source.overrides, origins)

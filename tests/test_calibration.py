@@ -189,3 +189,29 @@ def test_a_bad_calibration_file_exits_2_and_writes_nothing(tmp_path, capsys):
     assert "up to 2018" in err
     assert err.count("\n") == 1
     assert not out.exists()
+
+
+def test_fitting_one_year_of_a_series_keeps_its_other_years_in_the_fitted_file(tmp_path, capsys):
+    truth_observations(tmp_path, 0.012)
+    child = tmp_path / "series.toml"
+    child.write_text(
+        f'extends = "{HAND.as_posix()}"\n'
+        "[flows]\nhukou_natural_growth = { 2017 = 0.01, 2019 = 0.02, 2020 = 0.03 }\n",
+        encoding="utf-8",
+    )
+    spec_file = write_calibration(
+        tmp_path,
+        'observations = "observations.csv"\nlast_year = 2020\nseeds = [1]\nmax_evaluations = 8\n'
+        '[parameters]\n"flows.hukou_natural_growth.2019" = { low = 0.0, high = 0.05 }\n',
+    )
+    out = tmp_path / "out"
+    argv = ["calibrate", str(child), "--calibration", str(spec_file), "--out", str(out)]
+    assert main(argv) == 0
+    folder = Path(capsys.readouterr().out.splitlines()[-1])
+    fitted = simulation.load_scenario(folder / "fitted.toml")
+    record = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+    value = record["parameters"][0]["fitted"]
+    growth = {year: fitted.at_year(year).flows.hukou_natural_growth for year in (2018, 2019, 2020)}
+    assert growth[2019] == pytest.approx(value, abs=1e-6)
+    assert growth[2020] == 0.03  # the years not fitted are kept
+    assert growth[2018] == pytest.approx((0.01 + growth[2019]) / 2)  # and 2017 with them
