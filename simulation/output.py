@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import shlex
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -15,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulation.api import manifest
 from simulation.experiments.calibrate import Backcast, Calibration, Fit
 from simulation.experiments.observations import Residual, scored
-from simulation.results import jsonable, summarize, to_json
+from simulation.results import checksum, jsonable, summarize, to_json
 from simulation.scenario import format_override, written_value
 
 if TYPE_CHECKING:
@@ -127,7 +129,7 @@ def write_comparison(
 # --- calibration and back-casting ------------------------------------------------------------
 
 
-def _residual_rows(rows: list[Residual]) -> str:
+def residual_rows(rows: list[Residual]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
@@ -301,7 +303,7 @@ def write_calibration(fit: Fit, spec: Calibration, scenario_file: str, root: str
     ]
     writers = {
         "fitted.toml": write_text(fitted_toml(fit, spec, scenario_file, folder)),
-        "residuals.csv": write_text(_residual_rows(fit.residuals)),
+        "residuals.csv": write_text(residual_rows(fit.residuals)),
         "evaluations.csv": write_text(evaluations.getvalue()),
         "calibration.json": write_text(to_json(record)),
         "report.md": write_text("\n".join(report)),
@@ -334,20 +336,52 @@ def write_backcast(result: Backcast, observations: str, root: str | Path) -> Pat
     s = result.scenario
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = Path(root) / "backcasts" / s.name / stamp
+    fitted = [key for key, text in s.provenance if text.startswith("calibrated:")]
     report = [
         f"# Back-cast of {s.name}: {s.base_year} to {s.horizon}",
         "",
         f"The model started from year-end {s.base_year} and run to {s.horizon}, "
         f"{len(result.table.runs)} runs (their mean is scored), against {observations}. Relative "
-        "errors are of the observed level; for a `change` observation, of the change since the "
-        "base year.",
+        "errors are of the observed level; for a `change` observation, of the observed change "
+        "since the base year.",
         "",
+        *(
+            [
+                f"In sample: {', '.join(f'`{key}`' for key in fitted)} were fitted to observations "
+                "of these years (see the scenario's provenance), so these errors show how well "
+                "the fit holds, not how well the model predicts.",
+                "",
+            ]
+            if fitted
+            else []
+        ),
         *backcast_summary(result),
         "",
     ]
+    info = manifest(s, list(enumerate(result.seeds)), 0.0)
+    years = [r.observation.year for r in result.residuals]
+    info.update(
+        kind="backcast",
+        observations=str(Path(observations).resolve()),
+        last_year=max(years, default=s.horizon),
+        command=shlex.join(
+            [
+                "python",
+                "run.py",
+                "backcast",
+                info["scenario_file"],
+                "--observations",
+                observations,
+                "--replicates",
+                str(len(result.seeds)),
+            ]
+        ),
+    )
+    info["inputs"][info["observations"]] = checksum(Path(observations))
     writers = {
-        "backcast.csv": write_text(_residual_rows(result.residuals)),
+        "backcast.csv": write_text(residual_rows(result.residuals)),
         "timeseries.csv": write_text(result.table.to_csv()),
         "report.md": write_text("\n".join(report)),
+        "manifest.json": write_text(to_json(info)),
     }
     return write_folder(folder, writers)

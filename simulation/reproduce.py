@@ -1,9 +1,9 @@
 """Rerunning a results folder from its manifest alone, and saying whether it came out the same.
 
-A run's or a comparison's manifest holds the scenario file, the overrides, the seed and the
-number of replicates, and a checksum of every input file. Reproducing first reports any input
-that changed or went missing since, by name, then reruns and compares the folder's tables byte
-for byte.
+A run's, a comparison's or a back-cast's manifest holds the scenario file, the overrides, the
+seed and the number of replicates, and a checksum of every input file. Reproducing first reports
+any input that changed or went missing since, by name, then reruns and compares the folder's
+tables byte for byte.
 """
 
 from __future__ import annotations
@@ -48,8 +48,10 @@ def _manifest(folder: Path) -> dict[str, Any]:
         ) from None
     except ValueError as exc:
         raise ScenarioError(path, "(file)", "valid JSON", str(exc)) from None
-    if data.get("kind") not in ("run", "comparison"):
-        raise ScenarioError(path, "kind", "a run's or a comparison's manifest", data.get("kind"))
+    if data.get("kind") not in ("run", "comparison", "backcast"):
+        raise ScenarioError(
+            path, "kind", "a run's, a comparison's or a back-cast's manifest", data.get("kind")
+        )
     return data
 
 
@@ -94,6 +96,8 @@ def reproduce(folder: str | Path) -> Verdict:
     info = _manifest(folder)
     verdict = Verdict(folder)
     replicates = len(info["replicates"])
+    if info["kind"] == "backcast":
+        return _backcast(folder, info, verdict)
     if info["kind"] == "run":
         verdict.changed = _changed(info.get("inputs", {}))
         scenario = _scenario(info, folder / "manifest.json")
@@ -111,5 +115,26 @@ def reproduce(folder: str | Path) -> Verdict:
     )
     verdict.tables["timeseries.csv"] = _compare_bytes(
         folder / "timeseries.csv", comparison.table.to_csv()
+    )
+    return verdict
+
+
+def _backcast(folder: Path, info: dict[str, Any], verdict: Verdict) -> Verdict:
+    from simulation.experiments.calibrate import backcast
+    from simulation.experiments.observations import read_observations
+    from simulation.output import residual_rows
+
+    verdict.changed = _changed(info.get("inputs", {}))
+    scenario = _scenario(info, folder / "manifest.json")
+    observations = read_observations(
+        info["observations"], scenario.districts.names, info["last_year"]
+    )
+    seeds = [run["seed"] for run in info["replicates"]]
+    result = backcast(scenario, observations, seeds)
+    verdict.tables["backcast.csv"] = _compare_bytes(
+        folder / "backcast.csv", residual_rows(result.residuals)
+    )
+    verdict.tables["timeseries.csv"] = _compare_bytes(
+        folder / "timeseries.csv", result.table.to_csv()
     )
     return verdict

@@ -108,6 +108,21 @@ def test_the_guangzhou_backcast_runs_from_the_command_line(tmp_path, capsys):
     text = (folder / "report.md").read_text(encoding="utf-8")
     assert "| hukou_population | 2018 |" in text
     assert "MAPE" in text
+    fitted = next(line for line in text.splitlines() if line.startswith("In sample:"))
+    assert "`flows.arrivals_per_year`" in fitted  # the default was fitted to these years
+
+
+def test_a_backcast_reproduces_from_its_manifest(tmp_path, capsys):
+    argv = ["backcast", "--replicates", "2", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    folder = Path(capsys.readouterr().out.splitlines()[-1])
+    assert main(["reproduce", str(folder)]) == 0
+    said = capsys.readouterr().out
+    assert "backcast.csv: identical, byte for byte" in said
+    assert "timeseries.csv: identical, byte for byte" in said
+    scores = folder / "backcast.csv"
+    scores.write_text(scores.read_text(encoding="utf-8").replace("2018", "2019"), "utf-8")
+    assert main(["reproduce", str(folder)]) == 1
 
 
 def test_observations_match_the_facts_they_cite():
@@ -215,3 +230,21 @@ def test_fitting_one_year_of_a_series_keeps_its_other_years_in_the_fitted_file(t
     assert growth[2019] == pytest.approx(value, abs=1e-6)
     assert growth[2020] == 0.03  # the years not fitted are kept
     assert growth[2018] == pytest.approx((0.01 + growth[2019]) / 2)  # and 2017 with them
+
+
+def test_a_change_is_judged_against_the_size_of_the_observed_change(tmp_path):
+    scenario = simulation.load_scenario(HAND)
+    table = simulation.run(scenario).table
+    start, end = (table.value_at("hukou_population", y, "A") for y in (2017, 2018))
+    path = write_observations(
+        tmp_path,
+        [
+            ("hukou_population", "A", 2017, start + 1000, "change", 1, "anchor"),
+            ("hukou_population", "A", 2018, end + 1005, "change", 1, "5 more than modelled"),
+        ],
+    )
+    observations = read_observations(path, scenario.districts.names, 2018)
+    (residual,) = backcast(scenario, observations, [scenario.seed]).residuals
+    observed_change = (end + 1005) - (start + 1000)
+    assert residual.error == pytest.approx(-5)
+    assert residual.relative == pytest.approx(-5 / observed_change)

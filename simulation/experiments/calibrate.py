@@ -302,6 +302,7 @@ class Backcast:
     scenario: Scenario
     residuals: list[Residual]
     table: LongTable
+    seeds: tuple[int, ...] = ()  # of the runs, in replicate order
 
     def by_indicator(self) -> list[tuple[str, str, float, float]]:
         """(variable, district, MAPE %, mean signed error %) per indicator."""
@@ -327,4 +328,5 @@ def backcast(
 ) -> Backcast:
     """Run `scenario` once per seed and score it on the observations after its base year."""
     table = evaluate_runs(scenario, seeds, executor)
-    return Backcast(scenario, residuals(table, observations, scenario.base_year), table)
+    scores = residuals(table, observations, scenario.base_year)
+    return Backcast(scenario, scores, table, tuple(seeds))

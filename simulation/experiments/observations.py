@@ -95,7 +95,7 @@ class Residual:
     observation: Observation
     modelled: float
     error: float  # modelled - observed (of the change, for a `change` observation)
-    relative: float  # error / observed level
+    relative: float  # error / observed level (or observed change, for a `change` observation)
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -116,7 +116,7 @@ def residuals(
     out = []
     for o in scored(observations, base_year):
         modelled = _mean(table, o.variable, o.district, o.year)
-        error = modelled - o.value
+        error, scale = modelled - o.value, o.value
         if o.measure == "change":
             anchor = anchors.get((o.variable, o.district, base_year))
             if anchor is None:
@@ -128,7 +128,10 @@ def residuals(
                 )
             base = _mean(table, o.variable, o.district, base_year)
             error = (modelled - base) - (o.value - anchor)
-        out.append(Residual(o, modelled, error, error / o.value if o.value else math.nan))
+            # A change is judged against its own size (against the level, a miss of half
+            # the change in a rate near 86 % would count as a fraction of a per cent).
+            scale = o.value - anchor if o.value != anchor else o.value
+        out.append(Residual(o, modelled, error, error / abs(scale) if scale else math.nan))
     return out
 
 
