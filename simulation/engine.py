@@ -24,9 +24,9 @@ import numpy as np
 import simpy
 
 from simulation import accounts, indicators, population, synthesis
-from simulation.channels import Channel, admit_in_order, open_to_apply
+from simulation.channels import Channel, open_to_apply
 from simulation.channels import build as build_channels
-from simulation.channels.quota import QuotaBook, cost
+from simulation.channels.quota import QuotaBook
 from simulation.config import Scenario
 from simulation.hazard import Hazard
 from simulation.land import LandBook
@@ -225,21 +225,7 @@ class Model:
         if book is None:
             admitted = applicants
         else:
-            remaining = book.remaining()
-            # Each admission uses at least one agent's worth of quota: no more than this many
-            # per group can be admitted, and one more shows whether anyone was turned away.
-            limit = np.floor(remaining / self.ppa + 1e-9).astype(np.int64) + 1
-            ordered = channel.rank(self.pop, applicants, limit)
-            groups = channel.groups(self.pop, ordered)
-            costs = cost(self.pop, ordered, self.ppa, channel.schedule)
-            chosen = admit_in_order(ordered, groups, costs, remaining)
-            size = len(book.annual)
-            applying = np.bincount(channel.groups(self.pop, applicants), minlength=size)
-            book.use(
-                np.bincount(groups[chosen], weights=costs[chosen], minlength=size),
-                applying - np.bincount(groups[chosen], minlength=size),
-            )
-            admitted = ordered[chosen]
+            admitted = channel.admit_within_quota(self.pop, applicants, book, self.ppa)
             self.pop.applied[applicants] = True
         self.register(channel, admitted, now, tally)
 

@@ -321,3 +321,23 @@ def test_the_best_of_each_group_are_the_first_of_the_full_ranking(monkeypatch, s
         in_group = [a for a in full.tolist() if group_of[a] == g]
         expected += in_group[: limit[g]]
     assert best.tolist() == expected
+
+
+class Raffle(channels.Channel):
+    """A channel that says only who is eligible: everything else is the default."""
+
+    name = "raffle"
+    schedule = ChannelWindows(windows=(0.5,))
+    quota_per_group = np.array([3.0])
+
+    def eligible(self, pop, rows, open_):
+        return np.arange(rows.start, rows.stop)[open_]
+
+
+def test_a_channel_without_its_own_ranking_admits_by_lottery_within_its_quota():
+    pop = make_population(6, lottery=[0.9, 0.1, 0.5, 0.3, 0.7, 0.2], dependents=0)
+    book = QuotaBook("raffle", np.array([3.0]), Raffle.schedule, 2, per_district=False)
+    book.release()
+    admitted = Raffle().admit_within_quota(pop, np.arange(6), book, ppa=1)
+    assert admitted.tolist() == [1, 5, 3]  # the three lowest draws, in their order
+    assert book.remaining().tolist() == [0.0]

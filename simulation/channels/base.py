@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from simulation import registration
+from simulation.channels.quota import QuotaBook, cost
 from simulation.config import ChannelWindows, Reforms
 from simulation.population import Population
 
@@ -145,12 +146,34 @@ class Channel(ABC):
     def rank(
         self, pop: Population, applicants: np.ndarray, limit: np.ndarray | None = None
     ) -> np.ndarray:
-        """Applicants best first; by default first come, first served (ties by lottery).
+        """Applicants best first; by default in the order of their lottery draws.
 
         With `limit` a channel may return only the best `limit[g]` of each quota group g: no
         more than that could be admitted.
         """
-        return first_come(pop, self.name, applicants)
+        return applicants[np.argsort(pop.lottery[applicants], kind="stable")]
+
+    def admit_within_quota(
+        self, pop: Population, applicants: np.ndarray, book: QuotaBook, ppa: int
+    ) -> np.ndarray:
+        """The applicants a window admits, best first within each quota group while what is
+        left of the group's quota lasts; the quota used and the applicants turned away are
+        booked per group."""
+        remaining = book.remaining()
+        # Each admission uses at least one agent's worth of quota: no more than this many per
+        # group can be admitted, and one more shows whether anyone was turned away.
+        limit = np.floor(remaining / ppa + 1e-9).astype(np.int64) + 1
+        ordered = self.rank(pop, applicants, limit)
+        groups = self.groups(pop, ordered)
+        costs = cost(pop, ordered, ppa, self.schedule)
+        chosen = admit_in_order(ordered, groups, costs, remaining)
+        size = len(book.annual)
+        applying = np.bincount(self.groups(pop, applicants), minlength=size)
+        book.use(
+            np.bincount(groups[chosen], weights=costs[chosen], minlength=size),
+            applying - np.bincount(groups[chosen], minlength=size),
+        )
+        return ordered[chosen]
 
     def groups(self, pop: Population, applicants: np.ndarray) -> np.ndarray:
         """Quota group of each applicant: one citywide group unless overridden."""
