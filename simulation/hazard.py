@@ -41,6 +41,8 @@ class Hazard:
                 return (start + clock / rate).astype(np.float32)
         years = len(self.rates)
         before = np.interp(start, np.arange(years + 1), self.cumulative)
+        # After the last year the last rate goes on (interp alone would hold the hazard flat).
+        before = before + np.maximum(np.asarray(start) - years, 0) * self.rates[-1]
         target = before + clock
         # The year in which the accumulated hazard reaches the target: the first whose end
         # has at least it (years without hazard are skipped, as no time passes for the clock).

@@ -23,9 +23,9 @@ def district(pop: Population, heads: np.ndarray, *, at_employer: bool) -> np.nda
     return source[heads].astype(np.int64)
 
 
-def urban_address(pop: Population, heads: np.ndarray, *, employer: bool) -> np.ndarray:
+def urban_address(pop: Population, heads: np.ndarray, *, at_employer: bool) -> np.ndarray:
     """Whether each settling head registers at an urban address: always at a collective
     address, else where they live, or at the collective address when they have no own one."""
-    if employer:
+    if at_employer:
         return np.ones(len(heads), dtype=bool)
     return pop.urban[heads] | ~pop.has_address[heads]

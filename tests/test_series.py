@@ -77,3 +77,12 @@ def test_a_hazard_that_changes_by_year_is_accumulated_exactly():
     assert hazard.times(np.array([np.log(2) / 4]), 0.5)[0] == pytest.approx(0.75, rel=1e-6)
     # A constant chance gives the plain exponential wait.
     assert Hazard([0.5, 0.5]).times(np.array([np.log(2) * 3]), 0.0)[0] == pytest.approx(3.0)
+
+
+def test_a_clock_started_after_the_last_year_runs_at_the_last_rate():
+    # Rates 0.1 then 0.2 a year (as hazards: -ln(1 - p)); a clock started at year 3, after
+    # both, accumulates at the second rate only: 0.4 of hazard takes 0.4 / h2 years.
+    hazard = Hazard([0.1, 0.2])
+    h2 = -np.log(1 - 0.2)
+    assert hazard.times(np.array([0.4]), 3.0)[0] == pytest.approx(3.0 + 0.4 / h2, rel=1e-6)
+    assert hazard.times(np.array([0.4]), np.array([3.0]))[0] == pytest.approx(3.0 + 0.4 / h2)

@@ -189,4 +189,4 @@ class Channel(ABC):
 
     def urban_address(self, pop: Population, heads: np.ndarray) -> np.ndarray:
         """Whether each settler registers at an urban address (see `simulation.registration`)."""
-        return registration.urban_address(pop, heads, employer=False)
+        return registration.urban_address(pop, heads, at_employer=False)

@@ -57,4 +57,4 @@ class Talent(Channel):
         return registration.district(pop, heads, at_employer=self.at_employer)
 
     def urban_address(self, pop: Population, heads: np.ndarray) -> np.ndarray:
-        return registration.urban_address(pop, heads, employer=self.at_employer)
+        return registration.urban_address(pop, heads, at_employer=self.at_employer)
