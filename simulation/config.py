@@ -253,6 +253,7 @@ class FlowParams:
         "relative weight of each district in arrivals; empty means base non-registered shares",
         per_district=True,
         lo=0,
+        series=True,
     )
     departure_rate: float = param(
         0.08,

@@ -106,7 +106,7 @@ class Model:
         self.urban_share = np.where(
             non_hukou > 0, urban_non_hukou / np.maximum(non_hukou, 1), share
         )
-        self.arrival_weights = _normalised(s.flows.arrival_weights, non_hukou)
+        self.base_non_hukou = non_hukou  # where arrivals go unless the scenario says
         self.arrival_carry = np.zeros(self.n)
         # The scenario as each year has it (year series at their values), made once.
         self.by_year = {year: s.at_year(year) for year in s.years}
@@ -163,7 +163,7 @@ class Model:
             counts[:, step], self.arrival_carry = population.arrival_heads(
                 f,
                 k,
-                self.arrival_weights,
+                _normalised(f.arrival_weights, self.base_non_hukou),
                 self.ppa * (1 + self.s.population.mean_dependents),
                 self.arrival_carry,
             )

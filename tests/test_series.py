@@ -86,3 +86,16 @@ def test_a_clock_started_after_the_last_year_runs_at_the_last_rate():
     h2 = -np.log(1 - 0.2)
     assert hazard.times(np.array([0.4]), 3.0)[0] == pytest.approx(3.0 + 0.4 / h2, rel=1e-6)
     assert hazard.times(np.array([0.4]), np.array([3.0]))[0] == pytest.approx(3.0 + 0.4 / h2)
+
+
+def test_arrivals_can_shift_between_districts_over_the_years():
+    """Arrival weights as a series: Core takes half the arrivals in 2018 and none from 2020."""
+    scenario = simulation.load_scenario(
+        TINY, {"flows.arrival_weights": {"Core": {"2018": 1, "2020": 0}, "Edge": 1}}
+    )
+    table = simulation.run(scenario).table
+    core = dict(zip(*table.select("arrivals", "Core"), strict=True))
+    edge = dict(zip(*table.select("arrivals", "Edge"), strict=True))
+    assert core[2018] == pytest.approx(edge[2018], rel=0.1)  # alike, up to dependents drawn
+    assert core[2020] == core[2021] == 0
+    assert edge[2021] > 0
