@@ -7,10 +7,11 @@ into exit statuses; each returns the folder it wrote, or None when it writes not
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import shlex
 import sys
+import tempfile
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -26,17 +27,34 @@ DEFAULT_BACKCAST = DEFAULT_SCENARIO.with_name("backcast_2015.toml")
 
 def check_out(root: str | Path, option: str = "--out") -> Path:
     """A results root must be a folder that exists or can be made, and can be written to:
-    checked before a simulation starts, not after it has run."""
+    checked before a simulation starts, not after it has run.
+
+    The check is a real write, not `os.access`, which says yes to root everywhere (even in
+    /proc) and knows nothing of read-only mounts or names too long: the folder is made if
+    needed, a file is written in it and deleted, and every folder the check made is removed
+    again, so a run that fails later leaves nothing behind."""
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise ScenarioError("command line", option, "a folder", f"{root} is a file")
     ancestor = root
-    while not ancestor.exists():
+    while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
-    if not ancestor.is_dir():
+    if ancestor.exists() and not ancestor.is_dir():
         raise ScenarioError("command line", option, "a folder", f"{ancestor} is a file")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ScenarioError("command line", option, "a folder you may write to", str(ancestor))
+    made = [root, *root.parents][: len(root.parents) - len(ancestor.parents)]  # deepest first
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".write-check-") as probe:
+            probe.write(b"x")
+            probe.flush()
+    except OSError as exc:
+        raise ScenarioError(
+            "command line", option, "a folder you may write to", f"{root}: {exc.strerror or exc}"
+        ) from None
+    finally:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     return root
 
 
@@ -159,7 +177,7 @@ def sweep(args: argparse.Namespace) -> Path:
         )
     sweep_file = load_sweep(args.sweep)
     folder = Path(args.out) if args.out else Path("results") / "sweeps" / sweep_file.name
-    check_out(folder.parent)
+    check_out(folder)  # a sweep being resumed is written to as well
     plan = prepare(sweep_file, folder)
     words = ["python", "run.py", "sweep", args.sweep, "--out", str(folder)]
     if not plan.pending:  # finished already: no workers to start
@@ -175,6 +193,8 @@ def sweep(args: argparse.Namespace) -> Path:
 def analyze(args: argparse.Namespace) -> Path:
     from simulation.experiments.analyze import analyze_folder
 
+    if Path(args.folder).is_dir():  # else reading it says what is wrong; nothing to make here
+        check_out(args.folder, "folder")
     return analyze_folder(args.folder, args.method, args.format)
 
 
