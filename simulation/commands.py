@@ -22,6 +22,28 @@ from simulation.scenario import DEFAULT_SCENARIO, load_scenario, parse_override
 DEFAULT_BACKCAST = DEFAULT_SCENARIO.with_name("backcast_2015.toml")
 
 
+class OutputClosed(Exception):
+    """Whoever read the standard output stopped reading (`run.py variables | head`)."""
+
+
+def say(line: object = "") -> None:
+    """Print a line to the standard output. Only a broken pipe here means the reader went away;
+    one from elsewhere (a worker's pipe) is a real failure and is not mistaken for it."""
+    try:
+        print(line)
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
+def flush() -> None:
+    """Push out what is buffered for the standard output (a closed reader is found here when
+    all of it fit in the buffer)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
 # --- before anything runs ---------------------------------------------------------------------
 
 
@@ -204,7 +226,7 @@ def reproduce(args: argparse.Namespace) -> None:
 
     verdict = rerun(args.folder)
     for line in verdict.lines():
-        print(line)
+        say(line)
     if not verdict.identical:
         raise SystemExit(1)
 
@@ -244,9 +266,9 @@ def params(args: argparse.Namespace) -> None:
 
 def _print_table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Tab-separated, a header first: readable, and easy to paste into a spreadsheet."""
-    print("\t".join(header))
+    say("\t".join(header))
     for row in rows:
-        print("\t".join(str(cell) for cell in row))
+        say("\t".join(str(cell) for cell in row))
 
 
 COMMANDS = {
