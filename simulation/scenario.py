@@ -191,6 +191,8 @@ def _apply_overrides(raw: Raw, overrides: tuple[Override, ...], origins: dict[st
             )
         node = out
         for i, part in enumerate(parts[:-1]):
+            if i == len(parts) - 2 and _is_year(parts[-1]):
+                _series_for_point(node, part, dotted, value, origin, origins)
             if part not in node:
                 origins[".".join(parts[: i + 1])] = origin
             if isinstance(node.get(part), (int, float)) and not isinstance(node[part], bool):
@@ -209,6 +211,65 @@ def _apply_overrides(raw: Raw, overrides: tuple[Override, ...], origins: dict[st
             del origins[replaced]
         origins[dotted] = origin
     return out
+
+
+def _is_year(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
+def _series_for_point(
+    node: Raw, part: str, dotted: str, value: Any, origin: str, origins: dict[str, str]
+) -> None:
+    """Make sure that a point set in a year series (`dotted` ends in a year) has a series to
+    go in: the one at `node[part]`, or for a district without one a copy of its table's
+    `default` series. One number has no years: setting a single year in it would leave the
+    other years undefined, so that is refused with the way to give the whole series."""
+    parent, _, year = dotted.rpartition(".")
+    found = _field_of(parent)
+    if found is None or "doc" not in found.metadata:
+        return  # not a parameter: the key is reported as unknown when the scenario is built
+    if not found.metadata.get("series"):
+        raise ScenarioError(
+            origin, dotted, f"a parameter that takes a year series ({parent} does not)", value
+        )
+    current = node.get(part)
+    file = Path(_origin(origins, parent)).name
+    whose = f"is one value ({_toml(current)}) from {file}" if current is not None else ""
+    if current is None and "default" in node:
+        current = node["default"]
+        if is_year_table(current):  # the district's own copy of the series it took
+            node[part] = copy.deepcopy(current)
+            return
+        whose = f"takes its table's default, one value ({_toml(current)}) from {file}"
+    if isinstance(current, dict):
+        return  # a series, or a table of districts (where a year is no district)
+    if current is None:
+        whose = "is not given (it takes its default)"
+        example = f"{parent} = {{ {year} = {_toml(value)} }}"
+    else:  # up to the year before as it is, then the new value
+        example = f"{parent} = {{ {int(year) - 1} = {_toml(current)}, {year} = {_toml(value)} }}"
+    raise ScenarioError(
+        origin,
+        dotted,
+        f"a year of a year series, but {parent} {whose}: give the whole series instead, "
+        f"e.g. {example}",
+        value,
+    )
+
+
+def _origin(origins: dict[str, str], key: str) -> str:
+    """Where `key` (or its nearest parent table) was set."""
+    while key and key not in origins:
+        key = key.rpartition(".")[0]
+    return origins.get(key, "the scenario")
+
+
+def _field_of(path: str) -> dataclasses.Field[Any] | None:
+    """The parameter a key path sets, a district or a series year after the field allowed."""
+    parts = path.split(".")
+    while parts and parameter_field(".".join(parts)) is None:
+        parts.pop()
+    return parameter_field(".".join(parts)) if parts else None
 
 
 # --- building dataclasses ------------------------------------------------------------------
@@ -302,7 +363,11 @@ def _year_series(value: dict[str, Any], key: str, meta: Mapping[str, Any], ctx: 
     if outside:
         # A year before the base year would be silently ignored. Years after the horizon are
         # kept: they shape the line up to it, and a shorter run of the same scenario uses them.
-        raise ctx.error(key, f"years from the base year ({base}) to {last}", outside)
+        # The year is named in the key, so that the error is blamed on whoever set that year
+        # (a --set of one point), not on the file that gave the rest of the series.
+        raise ctx.error(
+            f"{key}.{outside[0]}", f"years from the base year ({base}) to {last}", outside[0]
+        )
     values = tuple(_scalar(float, v, f"{key}.{k}", meta, ctx) for k, v in value.items())
     return YearSeries(tuple(years), values)
 
@@ -434,10 +499,7 @@ def takes_whole_numbers(path: str) -> bool:
     field) takes whole numbers: an integer, or a count of persons such as a quota."""
     if path == "persons_per_agent":
         return True
-    parts = path.split(".")
-    while parts and parameter_field(".".join(parts)) is None:
-        parts.pop()
-    found = parameter_field(".".join(parts)) if parts else None
+    found = _field_of(path)
     return found is not None and (found.type in ("int", int) or bool(found.metadata.get("whole")))
 
 
