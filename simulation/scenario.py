@@ -369,7 +369,9 @@ def _year_series(value: dict[str, Any], key: str, meta: Mapping[str, Any], ctx: 
             f"{key}.{outside[0]}", f"years from the base year ({base}) to {last}", outside[0]
         )
     values = tuple(_scalar(float, v, f"{key}.{k}", meta, ctx) for k, v in value.items())
-    return YearSeries(tuple(years), values)
+    # The points of a whole-number parameter were each checked whole; the line between them is
+    # rounded where a year's value is read.
+    return YearSeries(tuple(years), values, whole=bool(meta.get("whole")))
 
 
 def _value(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Context) -> Any:

@@ -25,13 +25,20 @@ import numpy as np
 
 @dataclass(frozen=True)
 class YearSeries:
-    """Values at given years (strictly increasing), linear in between, flat outside."""
+    """Values at given years (strictly increasing), linear in between, flat outside.
+
+    A series of whole numbers (a quota, in persons) stays whole between its years: the line's
+    value is rounded half to even (6000 in 2018 and 6001 in 2020 give 6000 in 2019, not
+    6000.5), so a year's quota admits whole persons as a quota given as one number must.
+    """
 
     years: tuple[int, ...]
     values: tuple[float, ...]
+    whole: bool = False
 
     def at(self, year: float) -> float:
-        return float(np.interp(year, self.years, self.values))
+        value = float(np.interp(year, self.years, self.values))
+        return float(round(value)) if self.whole else value
 
 
 @dataclass(frozen=True)

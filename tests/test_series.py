@@ -44,6 +44,32 @@ def test_a_quota_series_sets_each_years_admissions():
     assert np.all(table.select("settled_points")[1] <= released)
 
 
+def test_a_whole_number_series_is_rounded_half_to_even_between_its_years():
+    assert YearSeries((2018, 2020), (6000.0, 6001.0), whole=True).at(2019) == 6000
+    assert YearSeries((2018, 2020), (6001.0, 6002.0), whole=True).at(2019) == 6002
+    assert YearSeries((2018, 2022), (1.0, 4.0), whole=True).at(2021) == 3  # 3.25
+    assert YearSeries((2018, 2020), (6000.0, 6001.0)).at(2019) == 6000.5  # a rate is not
+
+
+def test_a_quota_series_gives_whole_persons_every_year():
+    scenario = simulation.load_scenario(
+        TINY,
+        {
+            "channels.points.quota": {"2018": 11, "2020": 12},
+            "channels.special.quota": {"2018": 6000, "2020": 6001},
+            "channels.talent.quota.Core": {"2018": 1, "2022": 4},
+            "flows.hukou_natural_growth": {"2018": 0.01, "2020": 0.02},
+        },
+    )
+    year = scenario.at_year(2019)
+    assert (year.channels.points.quota, year.channels.special.quota) == (12, 6000)
+    core = [scenario.at_year(y).channels.talent.quota[0] for y in range(2018, 2023)]
+    assert core == [1, 2, 2, 3, 4]  # 1.75, 2.5 and 3.25 between the years given
+    assert year.flows.hukou_natural_growth == pytest.approx(0.015)
+    years, released = simulation.run(scenario).table.select("quota_released_points")
+    assert dict(zip(years.tolist(), released.tolist(), strict=True))[2019] == 12
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
