@@ -32,6 +32,7 @@ from simulation import commands
 from simulation.checks import MEMORY_VARIABLE
 from simulation.errors import AccountError, MissingExtraError, ResourceError, ScenarioError
 from simulation.experiments.analyze import METHODS as ANALYSES
+from simulation.experiments.observations import LAST_FITTING_YEAR
 from simulation.experiments.runner import EXECUTORS
 from simulation.scenario import DEFAULT_SCENARIO as DEFAULT
 
@@ -186,7 +187,9 @@ def _version() -> str:
 
 def _calibration_parsers(subcommands: Any) -> None:
     fit = subcommands.add_parser(
-        "calibrate", help="fit a scenario's uncertain parameters to observed figures (to 2018)"
+        "calibrate",
+        help="fit a scenario's uncertain parameters to observed figures (up to "
+        f"{LAST_FITTING_YEAR})",
     )
     fit.add_argument("scenario", help="scenario TOML file to fit")
     fit.add_argument(
@@ -212,8 +215,9 @@ def _calibration_parsers(subcommands: Any) -> None:
     past.add_argument(
         "--last-year",
         type=_count("last year"),
-        default=2018,
-        help="the latest year an observation may have (default: 2018)",
+        default=LAST_FITTING_YEAR,
+        help=f"the latest year an observation may have (default and at most: {LAST_FITTING_YEAR}; "
+        "later figures are kept aside to test the model)",
     )
     past.add_argument(
         "--replicates",

@@ -173,10 +173,11 @@ def calibrate(args: argparse.Namespace) -> Path:
 
 def backcast(args: argparse.Namespace) -> Path:
     from simulation.experiments.calibrate import backcast as score
-    from simulation.experiments.observations import read_observations
+    from simulation.experiments.observations import check_last_year, read_observations
     from simulation.experiments.replicate import replicate_seeds
     from simulation.output import write_backcast
 
+    check_last_year(args.last_year, "command line", "--last-year")
     check_out(args.out)
     scenario = load_scenario(args.scenario, origin="--set")
     path = args.observations or str(Path(args.scenario).with_name("observations.csv"))

@@ -241,3 +241,50 @@ def test_a_new_output_folder_is_made_and_a_later_error_leaves_none(tmp_path, cap
     assert main(["run", TINY, "--out", str(out)]) == 0
     assert folder_printed(capsys).parent == out / "tiny"
     assert [p.name for p in out.iterdir()] == ["tiny"]  # nothing left of the check
+
+
+# --- the years that may be fitted -------------------------------------------------------------
+
+
+def test_backcast_refuses_a_last_year_past_2018_before_anything_runs(tmp_path, capsys, monkeypatch):
+    everything_runs_first(monkeypatch)
+    out = tmp_path / "out"
+    assert main(["backcast", TINY, "--last-year", "2019", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "error: command line: --last-year: expected a year up to 2018 (later figures are kept "
+        "aside to test the model), got 2019\n"
+    )
+    assert not out.exists()
+
+
+def test_a_calibration_file_may_not_fit_past_2018(tmp_path, capsys, monkeypatch):
+    everything_runs_first(monkeypatch)
+    (tmp_path / "observations.csv").write_text(
+        "variable,district,year,value,measure,weight,source\n"
+        "hukou_population,ALL,2018,28000,level,1,a figure\n"
+    )
+    spec = tmp_path / "calibration.toml"
+    spec.write_text(
+        'observations = "observations.csv"\nlast_year = 2030\n[parameters]\n'
+        '"flows.departure_rate" = { low = 0.05, high = 0.1 }\n'
+    )
+    out = tmp_path / "out"
+    assert main(["calibrate", TINY, "--calibration", str(spec), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {spec}: last_year: expected a year up to 2018 (later figures are kept aside to "
+        "test the model), got 2030\n"
+    )
+    assert not out.exists()
+
+
+def test_observations_past_2018_cannot_be_read_for_fitting_from_python(tmp_path):
+    from simulation.errors import ScenarioError
+    from simulation.experiments.observations import read_observations
+
+    with pytest.raises(ScenarioError) as info:
+        read_observations(tmp_path / "none.csv", ("Core", "Edge"), last_year=2019)
+    assert (info.value.file, info.value.key, info.value.got) == (
+        "read_observations",
+        "last_year",
+        2019,
+    )
