@@ -192,7 +192,9 @@ def _apply_overrides(raw: Raw, overrides: tuple[Override, ...], origins: dict[st
         node = out
         for i, part in enumerate(parts[:-1]):
             if i == len(parts) - 2 and _is_year(parts[-1]):
-                _series_for_point(node, part, dotted, value, origin, origins)
+                _series_for_point(
+                    node, part, dotted, (value, origin), origins, out.get("base_year")
+                )
             if part not in node:
                 origins[".".join(parts[: i + 1])] = origin
             if isinstance(node.get(part), (int, float)) and not isinstance(node[part], bool):
@@ -218,12 +220,19 @@ def _is_year(part: str) -> bool:
 
 
 def _series_for_point(
-    node: Raw, part: str, dotted: str, value: Any, origin: str, origins: dict[str, str]
+    node: Raw,
+    part: str,
+    dotted: str,
+    given: tuple[Any, str],
+    origins: dict[str, str],
+    base_year: Any,
 ) -> None:
-    """Make sure that a point set in a year series (`dotted` ends in a year) has a series to
-    go in: the one at `node[part]`, or for a district without one a copy of its table's
-    `default` series. One number has no years: setting a single year in it would leave the
-    other years undefined, so that is refused with the way to give the whole series."""
+    """Make sure that a point set in a year series (`dotted` ends in a year; `given` is its value
+    and where it was given) has a series to go in: the one at `node[part]`, or for a district
+    without one a copy of its table's `default` series. One number has no years: setting a
+    single year in it would leave the other years undefined, so that is refused with the way
+    to give the whole series."""
+    value, origin = given
     parent, _, year = dotted.rpartition(".")
     found = _field_of(parent)
     if found is None or "doc" not in found.metadata:
@@ -232,29 +241,44 @@ def _series_for_point(
         raise ScenarioError(
             origin, dotted, f"a parameter that takes a year series ({parent} does not)", value
         )
-    current = node.get(part)
-    file = Path(_origin(origins, parent)).name
-    whose = f"is one value ({_toml(current)}) from {file}" if current is not None else ""
+    current, by_default = node.get(part), False
     if current is None and "default" in node:
-        current = node["default"]
+        current, by_default = node["default"], True
         if is_year_table(current):  # the district's own copy of the series it took
             node[part] = copy.deepcopy(current)
             return
-        whose = f"takes its table's default, one value ({_toml(current)}) from {file}"
     if isinstance(current, dict):
         return  # a series, or a table of districts (where a year is no district)
-    if current is None:
+    if isinstance(base_year, int) and int(year) < base_year:  # wrong whatever the series
+        last = TOP_LEVEL_BOUNDS["horizon"][1]
+        expected = f"years from the base year ({base_year}) to {last}"
+        raise ScenarioError(origin, dotted, expected, int(year))
+    where = Path(_origin(origins, parent)).name
+    raise _no_series(dotted, given, (current, by_default, where), base_year)
+
+
+def _no_series(
+    dotted: str, given: tuple[Any, str], current: tuple[Any, bool, str], base_year: Any
+) -> ScenarioError:
+    """A year set where there is one value (`current`: the value, whether it is the table's
+    default, the file it is from) or none: the whole series is asked for, with an example that
+    keeps the value to the year before and has the new one from the year set."""
+    value, origin = given
+    now, by_default, where = current
+    parent, _, year = dotted.rpartition(".")
+    example = f"{parent} = {{ {year} = {_toml(value)} }}"
+    if now is None:
         whose = "is not given (it takes its default)"
-        example = f"{parent} = {{ {year} = {_toml(value)} }}"
-    else:  # up to the year before as it is, then the new value
-        example = f"{parent} = {{ {int(year) - 1} = {_toml(current)}, {year} = {_toml(value)} }}"
-    raise ScenarioError(
-        origin,
-        dotted,
+    else:
+        one = "takes its table's default, one value" if by_default else "is one value"
+        whose = f"{one} ({_toml(now)}) from {where}"
+        if not isinstance(base_year, int) or int(year) > base_year:
+            example = f"{parent} = {{ {int(year) - 1} = {_toml(now)}, {year} = {_toml(value)} }}"
+    expected = (
         f"a year of a year series, but {parent} {whose}: give the whole series instead, "
-        f"e.g. {example}",
-        value,
+        f"e.g. {example}"
     )
+    return ScenarioError(origin, dotted, expected, value)
 
 
 def _origin(origins: dict[str, str], key: str) -> str:

@@ -162,6 +162,7 @@ def test_a_year_cannot_be_set_in_one_number():
         (GUANGZHOU, "land.rural_exit_ha.Huangpu.2019", "takes its table's default, one value (5)"),
         (TINY, "flows.insurance_uptake.2019", "is not given (it takes its default)"),
         (GUANGZHOU, "flows.arrivals_growth.2019", "a parameter that takes a year series"),
+        (GUANGZHOU, "channels.talent.quota_scale.2016", "years from the base year (2017) to"),
         (GUANGZHOU, "channels.points.table.district_bonus.Huangpu.2019", "takes a year series"),
     ],
 )
