@@ -14,7 +14,9 @@
     python run.py variables | params
 
 Exit status: 0 success, 1 a model error (or, for reproduce, results that differ), 2 a mistake
-in the input (one line on stderr, nothing written), 130 interrupted.
+in the input (one line on stderr, nothing written), 130 interrupted, 141 the reader of the
+output went away (`run.py variables | head`): the status a shell reports for a program ended by
+SIGPIPE, said quietly, as a Unix tool would.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from simulation import commands
 from simulation.checks import MEMORY_VARIABLE
 from simulation.errors import AccountError, MissingExtraError, ResourceError, ScenarioError
 from simulation.experiments.analyze import METHODS as ANALYSES
+from simulation.experiments.observations import LAST_FITTING_YEAR
 from simulation.experiments.runner import EXECUTORS
 from simulation.scenario import DEFAULT_SCENARIO as DEFAULT
 
@@ -46,8 +49,10 @@ Without a command, runs the Guangzhou default,
 EPILOG = """\
 exit status: 0 success; 1 a model error (please report it), or for `reproduce` results that
 differ; 2 a mistake in the input (one line on stderr naming the file, key, what was expected and
-what was found; nothing is written); 130 interrupted (Ctrl-C).
+what was found; nothing is written); 130 interrupted (Ctrl-C); 141 the reader of the output
+went away (as in `run.py variables | head`; nothing is said).
 """
+OUTPUT_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for a tool its reader left
 
 
 class _Parser(argparse.ArgumentParser):
@@ -182,7 +187,9 @@ def _version() -> str:
 
 def _calibration_parsers(subcommands: Any) -> None:
     fit = subcommands.add_parser(
-        "calibrate", help="fit a scenario's uncertain parameters to observed figures (to 2018)"
+        "calibrate",
+        help="fit a scenario's uncertain parameters to observed figures (up to "
+        f"{LAST_FITTING_YEAR})",
     )
     fit.add_argument("scenario", help="scenario TOML file to fit")
     fit.add_argument(
@@ -208,8 +215,9 @@ def _calibration_parsers(subcommands: Any) -> None:
     past.add_argument(
         "--last-year",
         type=_count("last year"),
-        default=2018,
-        help="the latest year an observation may have (default: 2018)",
+        default=LAST_FITTING_YEAR,
+        help=f"the latest year an observation may have (default and at most: {LAST_FITTING_YEAR}; "
+        "later figures are kept aside to test the model)",
     )
     past.add_argument(
         "--replicates",
@@ -279,6 +287,32 @@ def _interrupted(command: str) -> str:
     return "interrupted; nothing written"
 
 
+def _discard_output() -> None:
+    """Point the standard output at the null device, so that what is still buffered for the
+    closed pipe does not fail again when Python flushes it at exit (the Python docs' note on
+    SIGPIPE)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file, e.g. captured by a test
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, descriptor)
+    finally:
+        os.close(null)
+
+
+def _flushed(status: int) -> int:
+    """`status` once the output is out, or 141 if its reader has gone by then (output that fits
+    in the buffer meets the closed pipe only here)."""
+    try:
+        commands.flush()
+    except commands.OutputClosed:
+        _discard_output()
+        return OUTPUT_CLOSED
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python run.py`; returns the exit status."""
     command = "run"
@@ -290,14 +324,17 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[MEMORY_VARIABLE] = str(args.max_memory)
         folder = commands.COMMANDS[command](args)
         if folder is not None:
-            print(folder)
-        return 0
+            commands.say(folder)
+        return _flushed(0)
     except (ScenarioError, MissingExtraError, ResourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(_interrupted(command), file=sys.stderr)
         return 130
+    except commands.OutputClosed:
+        _discard_output()
+        return OUTPUT_CLOSED
     except OSError as exc:
         print(f"error: cannot write results: {exc}", file=sys.stderr)
         return 2
@@ -305,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"model error (please report): {exc}", file=sys.stderr)
         return 1
     except SystemExit as exc:  # --help, --version, a reproduction that differs
-        return exc.code if isinstance(exc.code, int) else 0
+        return _flushed(exc.code if isinstance(exc.code, int) else 0)
     finally:
         if memory is None:
             os.environ.pop(MEMORY_VARIABLE, None)

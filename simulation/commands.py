@@ -7,10 +7,11 @@ into exit statuses; each returns the folder it wrote, or None when it writes not
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import shlex
 import sys
+import tempfile
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -21,22 +22,61 @@ from simulation.scenario import DEFAULT_SCENARIO, load_scenario, parse_override
 DEFAULT_BACKCAST = DEFAULT_SCENARIO.with_name("backcast_2015.toml")
 
 
+class OutputClosed(Exception):
+    """Whoever read the standard output stopped reading (`run.py variables | head`)."""
+
+
+def say(line: object = "") -> None:
+    """Print a line to the standard output. Only a broken pipe here means the reader went away;
+    one from elsewhere (a worker's pipe) is a real failure and is not mistaken for it."""
+    try:
+        print(line)
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
+def flush() -> None:
+    """Push out what is buffered for the standard output (a closed reader is found here when
+    all of it fit in the buffer)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
 # --- before anything runs ---------------------------------------------------------------------
 
 
 def check_out(root: str | Path, option: str = "--out") -> Path:
     """A results root must be a folder that exists or can be made, and can be written to:
-    checked before a simulation starts, not after it has run."""
+    checked before a simulation starts, not after it has run.
+
+    The check is a real write, not `os.access`, which says yes to root everywhere (even in
+    /proc) and knows nothing of read-only mounts or names too long: the folder is made if
+    needed, a file is written in it and deleted, and every folder the check made is removed
+    again, so a run that fails later leaves nothing behind."""
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise ScenarioError("command line", option, "a folder", f"{root} is a file")
     ancestor = root
-    while not ancestor.exists():
+    while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
-    if not ancestor.is_dir():
+    if ancestor.exists() and not ancestor.is_dir():
         raise ScenarioError("command line", option, "a folder", f"{ancestor} is a file")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ScenarioError("command line", option, "a folder you may write to", str(ancestor))
+    made = [root, *root.parents][: len(root.parents) - len(ancestor.parents)]  # deepest first
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".write-check-") as probe:
+            probe.write(b"x")
+            probe.flush()
+    except OSError as exc:
+        raise ScenarioError(
+            "command line", option, "a folder you may write to", f"{root}: {exc.strerror or exc}"
+        ) from None
+    finally:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     return root
 
 
@@ -133,10 +173,11 @@ def calibrate(args: argparse.Namespace) -> Path:
 
 def backcast(args: argparse.Namespace) -> Path:
     from simulation.experiments.calibrate import backcast as score
-    from simulation.experiments.observations import read_observations
+    from simulation.experiments.observations import check_last_year, read_observations
     from simulation.experiments.replicate import replicate_seeds
     from simulation.output import write_backcast
 
+    check_last_year(args.last_year, "command line", "--last-year")
     check_out(args.out)
     scenario = load_scenario(args.scenario, origin="--set")
     path = args.observations or str(Path(args.scenario).with_name("observations.csv"))
@@ -159,7 +200,7 @@ def sweep(args: argparse.Namespace) -> Path:
         )
     sweep_file = load_sweep(args.sweep)
     folder = Path(args.out) if args.out else Path("results") / "sweeps" / sweep_file.name
-    check_out(folder.parent)
+    check_out(folder)  # a sweep being resumed is written to as well
     plan = prepare(sweep_file, folder)
     words = ["python", "run.py", "sweep", args.sweep, "--out", str(folder)]
     if not plan.pending:  # finished already: no workers to start
@@ -175,6 +216,8 @@ def sweep(args: argparse.Namespace) -> Path:
 def analyze(args: argparse.Namespace) -> Path:
     from simulation.experiments.analyze import analyze_folder
 
+    if Path(args.folder).is_dir():  # else reading it says what is wrong; nothing to make here
+        check_out(args.folder, "folder")
     return analyze_folder(args.folder, args.method, args.format)
 
 
@@ -184,7 +227,7 @@ def reproduce(args: argparse.Namespace) -> None:
 
     verdict = rerun(args.folder)
     for line in verdict.lines():
-        print(line)
+        say(line)
     if not verdict.identical:
         raise SystemExit(1)
 
@@ -224,9 +267,9 @@ def params(args: argparse.Namespace) -> None:
 
 def _print_table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Tab-separated, a header first: readable, and easy to paste into a spreadsheet."""
-    print("\t".join(header))
+    say("\t".join(header))
     for row in rows:
-        print("\t".join(str(cell) for cell in row))
+        say("\t".join(str(cell) for cell in row))
 
 
 COMMANDS = {

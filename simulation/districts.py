@@ -118,8 +118,10 @@ def _check_urban(path: Path, row: int, d: District) -> None:
         )
 
 
-def read_provenance(path: Path, names: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
-    """Provenance rows (district, field, flag, note) of a district table."""
+def read_provenance(
+    path: Path, table: Path, names: tuple[str, ...]
+) -> tuple[tuple[str, str, str, str], ...]:
+    """Provenance rows (district, field, flag, note) of the district table `table`."""
     rows = read_rows(path, "provenance", PROVENANCE_COLUMNS)
     out = []
     for i, raw in enumerate(rows, start=2):
@@ -127,11 +129,19 @@ def read_provenance(path: Path, names: tuple[str, ...]) -> tuple[tuple[str, str,
             raise ScenarioError(
                 path, f"row {i}.provenance", f"one of {PROVENANCE_FLAGS}", raw["provenance"]
             )
-        if raw["district"] not in (*names, "ALL"):
+        district = raw["district"]
+        if district not in (*names, "ALL"):
+            # The table says which districts there are; its provenance only describes them.
+            # A district the table lacks is most likely a row lost from the table, so the
+            # table is where the error points, with the provenance row that names it.
             raise ScenarioError(
-                path, f"row {i}.district", "a district of the table or ALL", raw["district"]
+                table,
+                "district",
+                f"a row for {district}, a district its provenance file {path.name} names "
+                f"(row {i}; if {district} is no district of the city, remove its rows there)",
+                f"no row for {district}",
             )
-        out.append((raw["district"], raw["field"], raw["provenance"], raw["note"]))
+        out.append((district, raw["field"], raw["provenance"], raw["note"]))
     return tuple(out)
 
 
@@ -146,7 +156,7 @@ def read_districts(
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ScenarioError(path, "district", "unique district names", duplicated)
-    flags = read_provenance(provenance, tuple(names)) if provenance is not None else ()
+    flags = read_provenance(provenance, path, tuple(names)) if provenance is not None else ()
     return DistrictTable(
         districts=districts,
         source=str(path),

@@ -191,6 +191,10 @@ def _apply_overrides(raw: Raw, overrides: tuple[Override, ...], origins: dict[st
             )
         node = out
         for i, part in enumerate(parts[:-1]):
+            if i == len(parts) - 2 and _is_year(parts[-1]):
+                _series_for_point(
+                    node, part, dotted, (value, origin), origins, out.get("base_year")
+                )
             if part not in node:
                 origins[".".join(parts[: i + 1])] = origin
             if isinstance(node.get(part), (int, float)) and not isinstance(node[part], bool):
@@ -209,6 +213,87 @@ def _apply_overrides(raw: Raw, overrides: tuple[Override, ...], origins: dict[st
             del origins[replaced]
         origins[dotted] = origin
     return out
+
+
+def _is_year(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
+def _series_for_point(
+    node: Raw,
+    part: str,
+    dotted: str,
+    given: tuple[Any, str],
+    origins: dict[str, str],
+    base_year: Any,
+) -> None:
+    """Make sure that a point set in a year series (`dotted` ends in a year; `given` is its value
+    and where it was given) has a series to go in: the one at `node[part]`, or for a district
+    without one a copy of its table's `default` series. One number has no years: setting a
+    single year in it would leave the other years undefined, so that is refused with the way
+    to give the whole series."""
+    value, origin = given
+    parent, _, year = dotted.rpartition(".")
+    found = _field_of(parent)
+    if found is None or "doc" not in found.metadata:
+        return  # not a parameter: the key is reported as unknown when the scenario is built
+    if not found.metadata.get("series"):
+        raise ScenarioError(
+            origin, dotted, f"a parameter that takes a year series ({parent} does not)", value
+        )
+    current, by_default = node.get(part), False
+    if current is None and "default" in node:
+        current, by_default = node["default"], True
+        if is_year_table(current):  # the district's own copy of the series it took
+            node[part] = copy.deepcopy(current)
+            return
+    if isinstance(current, dict):
+        return  # a series, or a table of districts (where a year is no district)
+    if isinstance(base_year, int) and int(year) < base_year:  # wrong whatever the series
+        last = TOP_LEVEL_BOUNDS["horizon"][1]
+        expected = f"years from the base year ({base_year}) to {last}"
+        raise ScenarioError(origin, dotted, expected, int(year))
+    where = Path(_origin(origins, parent)).name
+    raise _no_series(dotted, given, (current, by_default, where), base_year)
+
+
+def _no_series(
+    dotted: str, given: tuple[Any, str], current: tuple[Any, bool, str], base_year: Any
+) -> ScenarioError:
+    """A year set where there is one value (`current`: the value, whether it is the table's
+    default, the file it is from) or none: the whole series is asked for, with an example that
+    keeps the value to the year before and has the new one from the year set."""
+    value, origin = given
+    now, by_default, where = current
+    parent, _, year = dotted.rpartition(".")
+    example = f"{parent} = {{ {year} = {_toml(value)} }}"
+    if now is None:
+        whose = "is not given (it takes its default)"
+    else:
+        one = "takes its table's default, one value" if by_default else "is one value"
+        whose = f"{one} ({_toml(now)}) from {where}"
+        if not isinstance(base_year, int) or int(year) > base_year:
+            example = f"{parent} = {{ {int(year) - 1} = {_toml(now)}, {year} = {_toml(value)} }}"
+    expected = (
+        f"a year of a year series, but {parent} {whose}: give the whole series instead, "
+        f"e.g. {example}"
+    )
+    return ScenarioError(origin, dotted, expected, value)
+
+
+def _origin(origins: dict[str, str], key: str) -> str:
+    """Where `key` (or its nearest parent table) was set."""
+    while key and key not in origins:
+        key = key.rpartition(".")[0]
+    return origins.get(key, "the scenario")
+
+
+def _field_of(path: str) -> dataclasses.Field[Any] | None:
+    """The parameter a key path sets, a district or a series year after the field allowed."""
+    parts = path.split(".")
+    while parts and parameter_field(".".join(parts)) is None:
+        parts.pop()
+    return parameter_field(".".join(parts)) if parts else None
 
 
 # --- building dataclasses ------------------------------------------------------------------
@@ -302,9 +387,15 @@ def _year_series(value: dict[str, Any], key: str, meta: Mapping[str, Any], ctx: 
     if outside:
         # A year before the base year would be silently ignored. Years after the horizon are
         # kept: they shape the line up to it, and a shorter run of the same scenario uses them.
-        raise ctx.error(key, f"years from the base year ({base}) to {last}", outside)
+        # The year is named in the key, so that the error is blamed on whoever set that year
+        # (a --set of one point), not on the file that gave the rest of the series.
+        raise ctx.error(
+            f"{key}.{outside[0]}", f"years from the base year ({base}) to {last}", outside[0]
+        )
     values = tuple(_scalar(float, v, f"{key}.{k}", meta, ctx) for k, v in value.items())
-    return YearSeries(tuple(years), values)
+    # The points of a whole-number parameter were each checked whole; the line between them is
+    # rounded where a year's value is read.
+    return YearSeries(tuple(years), values, whole=bool(meta.get("whole")))
 
 
 def _value(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Context) -> Any:
@@ -434,10 +525,7 @@ def takes_whole_numbers(path: str) -> bool:
     field) takes whole numbers: an integer, or a count of persons such as a quota."""
     if path == "persons_per_agent":
         return True
-    parts = path.split(".")
-    while parts and parameter_field(".".join(parts)) is None:
-        parts.pop()
-    found = parameter_field(".".join(parts)) if parts else None
+    found = _field_of(path)
     return found is not None and (found.type in ("int", int) or bool(found.metadata.get("whole")))
 
 

@@ -5,6 +5,13 @@ years: ``hukou_natural_growth = { 2017 = 0.0095, 2018 = 0.0085, 2025 = 0.004 }``
 one may give a district its own series: ``quota = { Huangpu = { 2018 = 12000, 2020 = 20000 },
 default = 8000 }``. Values are interpolated linearly between the years given and held constant
 before the first and after the last.
+
+A key path ending in a year (``--set flows.hukou_natural_growth.2019=0.01``, `with_values`, a
+sweep or a calibration parameter) sets one point of a series the scenario already gives; a
+district without a series of its own first takes a copy of its table's `default` series. A
+parameter given as one number has no years to set one of (what would the others be?), so
+that is refused, with the whole series to give instead: ``quota.Huangpu = { 2018 = 12000,
+2019 = 5000 }`` keeps 12000 to 2018 and has 5000 from 2019.
 """
 
 from __future__ import annotations
@@ -18,13 +25,20 @@ import numpy as np
 
 @dataclass(frozen=True)
 class YearSeries:
-    """Values at given years (strictly increasing), linear in between, flat outside."""
+    """Values at given years (strictly increasing), linear in between, flat outside.
+
+    A series of whole numbers (a quota, in persons) stays whole between its years: the line's
+    value is rounded half to even (6000 in 2018 and 6001 in 2020 give 6000 in 2019, not
+    6000.5), so a year's quota admits whole persons as a quota given as one number must.
+    """
 
     years: tuple[int, ...]
     values: tuple[float, ...]
+    whole: bool = False
 
     def at(self, year: float) -> float:
-        return float(np.interp(year, self.years, self.values))
+        value = float(np.interp(year, self.years, self.values))
+        return float(round(value)) if self.whole else value
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,16 @@ HAND = Path(__file__).parent / "data" / "hand" / "hand.toml"
 GUANGZHOU = Path(__file__).resolve().parents[1] / "scenarios" / "guangzhou"
 
 
+def hand_from_2015(folder: Path) -> Path:
+    """The hand-worked city run from year-end 2015 to 2018, the last year that may be fitted:
+    three years to score."""
+    path = folder / "hand_2015.toml"
+    path.write_text(
+        f'extends = "{HAND.as_posix()}"\nbase_year = 2015\nhorizon = 2018\n', encoding="utf-8"
+    )
+    return path
+
+
 def write_observations(folder: Path, rows: list[tuple]) -> Path:
     path = folder / "observations.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -30,7 +40,8 @@ def write_observations(folder: Path, rows: list[tuple]) -> Path:
 
 def truth_observations(folder: Path, growth: float) -> Path:
     """What the hand-worked city publishes with a natural growth of `growth`."""
-    truth = simulation.run(simulation.load_scenario(HAND, {"flows.hukou_natural_growth": growth}))
+    city = hand_from_2015(folder)
+    truth = simulation.run(simulation.load_scenario(city, {"flows.hukou_natural_growth": growth}))
     rows = [
         (
             "hukou_population",
@@ -42,7 +53,7 @@ def truth_observations(folder: Path, growth: float) -> Path:
             "the model itself",
         )
         for d in ("A", "B")
-        for year in (2017, 2018, 2019, 2020)
+        for year in (2015, 2016, 2017, 2018)
     ]
     return write_observations(folder, rows)
 
@@ -57,10 +68,10 @@ def test_calibration_recovers_the_natural_growth_that_made_the_observations(tmp_
     truth_observations(tmp_path, 0.017)
     spec_file = write_calibration(
         tmp_path,
-        'observations = "observations.csv"\nlast_year = 2020\nseeds = [1]\nmax_evaluations = 40\n'
+        'observations = "observations.csv"\nlast_year = 2018\nseeds = [1]\nmax_evaluations = 40\n'
         '[parameters]\n"flows.hukou_natural_growth" = { low = 0.0, high = 0.05 }\n',
     )
-    scenario = simulation.load_scenario(HAND)
+    scenario = simulation.load_scenario(hand_from_2015(tmp_path))
     fit = calibrate(scenario, read_calibration(spec_file, scenario))
     assert fit.values["flows.hukou_natural_growth"] == pytest.approx(0.017, abs=0.0005)
     assert fit.loss < fit.start_loss
@@ -71,11 +82,12 @@ def test_calibrate_writes_a_scenario_that_extends_the_input_and_loads(tmp_path, 
     truth_observations(tmp_path, 0.012)
     spec_file = write_calibration(
         tmp_path,
-        'observations = "observations.csv"\nlast_year = 2020\nseeds = [1]\nmax_evaluations = 12\n'
+        'observations = "observations.csv"\nlast_year = 2018\nseeds = [1]\nmax_evaluations = 12\n'
         '[parameters]\n"flows.hukou_natural_growth" = { low = 0.0, high = 0.05 }\n',
     )
     out = tmp_path / "out"
-    argv = ["calibrate", str(HAND), "--calibration", str(spec_file), "--out", str(out)]
+    city = str(hand_from_2015(tmp_path))
+    argv = ["calibrate", city, "--calibration", str(spec_file), "--out", str(out)]
     assert main(argv) == 0
     folder = Path(capsys.readouterr().out.splitlines()[-1])
     assert {"fitted.toml", "residuals.csv", "evaluations.csv", "calibration.json", "report.md"} <= {
@@ -90,10 +102,10 @@ def test_calibrate_writes_a_scenario_that_extends_the_input_and_loads(tmp_path, 
 
 def test_backcast_scores_every_observation_after_the_base_year(tmp_path):
     path = truth_observations(tmp_path, 0.01)  # the hand city's own growth: no error at all
-    scenario = simulation.load_scenario(HAND)
-    observations = read_observations(path, scenario.districts.names, 2020)
+    scenario = simulation.load_scenario(hand_from_2015(tmp_path))
+    observations = read_observations(path, scenario.districts.names, 2018)
     result = backcast(scenario, observations, [scenario.seed])
-    assert [r.key[2] for r in result.residuals] == [2018, 2019, 2020] * 2
+    assert [r.key[2] for r in result.residuals] == [2016, 2017, 2018] * 2
     assert all(r.error == 0 for r in result.residuals)
     assert result.by_indicator() == [
         ("hukou_population", "A", 0.0, 0.0),
@@ -163,10 +175,10 @@ def test_bad_parameters_are_refused(tmp_path, parameters, key, expected):
     truth_observations(tmp_path, 0.01)
     spec = write_calibration(
         tmp_path,
-        f'observations = "observations.csv"\nlast_year = 2020\n[parameters]\n{parameters}\n',
+        f'observations = "observations.csv"\nlast_year = 2018\n[parameters]\n{parameters}\n',
     )
     with pytest.raises(ScenarioError) as info:
-        read_calibration(spec, simulation.load_scenario(HAND))
+        read_calibration(spec, simulation.load_scenario(hand_from_2015(tmp_path)))
     assert info.value.file == str(spec)
     assert expected in info.value.expected
     if key:
@@ -195,13 +207,13 @@ def test_a_bad_calibration_file_exits_2_and_writes_nothing(tmp_path, capsys):
     truth_observations(tmp_path, 0.01)
     spec = write_calibration(
         tmp_path,
-        'observations = "observations.csv"\nlast_year = 2018\n[parameters]\n'
+        'observations = "observations.csv"\nlast_year = 2017\n[parameters]\n'
         '"flows.hukou_natural_growth" = { low = 0.0, high = 0.05 }\n',
     )
     out = tmp_path / "out"
     assert main(["calibrate", str(HAND), "--calibration", str(spec), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "up to 2018" in err
+    assert "row 5.year: expected a year up to 2017" in err  # the first 2018 row
     assert err.count("\n") == 1
     assert not out.exists()
 
@@ -210,14 +222,14 @@ def test_fitting_one_year_of_a_series_keeps_its_other_years_in_the_fitted_file(t
     truth_observations(tmp_path, 0.012)
     child = tmp_path / "series.toml"
     child.write_text(
-        f'extends = "{HAND.as_posix()}"\n'
-        "[flows]\nhukou_natural_growth = { 2017 = 0.01, 2019 = 0.02, 2020 = 0.03 }\n",
+        f'extends = "{hand_from_2015(tmp_path).as_posix()}"\n'
+        "[flows]\nhukou_natural_growth = { 2015 = 0.01, 2017 = 0.02, 2018 = 0.03 }\n",
         encoding="utf-8",
     )
     spec_file = write_calibration(
         tmp_path,
-        'observations = "observations.csv"\nlast_year = 2020\nseeds = [1]\nmax_evaluations = 8\n'
-        '[parameters]\n"flows.hukou_natural_growth.2019" = { low = 0.0, high = 0.05 }\n',
+        'observations = "observations.csv"\nlast_year = 2018\nseeds = [1]\nmax_evaluations = 8\n'
+        '[parameters]\n"flows.hukou_natural_growth.2017" = { low = 0.0, high = 0.05 }\n',
     )
     out = tmp_path / "out"
     argv = ["calibrate", str(child), "--calibration", str(spec_file), "--out", str(out)]
@@ -226,10 +238,10 @@ def test_fitting_one_year_of_a_series_keeps_its_other_years_in_the_fitted_file(t
     fitted = simulation.load_scenario(folder / "fitted.toml")
     record = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
     value = record["parameters"][0]["fitted"]
-    growth = {year: fitted.at_year(year).flows.hukou_natural_growth for year in (2018, 2019, 2020)}
-    assert growth[2019] == pytest.approx(value, abs=1e-6)
-    assert growth[2020] == 0.03  # the years not fitted are kept
-    assert growth[2018] == pytest.approx((0.01 + growth[2019]) / 2)  # and 2017 with them
+    growth = {year: fitted.at_year(year).flows.hukou_natural_growth for year in (2016, 2017, 2018)}
+    assert growth[2017] == pytest.approx(value, abs=1e-6)
+    assert growth[2018] == 0.03  # the years not fitted are kept
+    assert growth[2016] == pytest.approx((0.01 + growth[2017]) / 2)  # and 2015 with them
 
 
 def test_a_change_is_judged_against_the_size_of_the_observed_change(tmp_path):

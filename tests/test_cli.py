@@ -172,12 +172,119 @@ def test_an_output_path_that_is_a_file_is_refused_before_anything_runs(
     assert "taken is a file" in err
 
 
-def test_an_output_folder_that_cannot_be_written_is_refused(tmp_path, capsys, monkeypatch):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    real = os.access
-    # As root every folder is writable; say what a user without the right would be told.
-    monkeypatch.setattr(os, "access", lambda p, mode: False if p == locked else real(p, mode))
-    assert main(["run", str(TINY), "--out", str(locked / "results")]) == 2
-    assert "expected a folder you may write to" in capsys.readouterr().err
-    assert list(locked.iterdir()) == []
+CHILD = str(Path(TINY).with_name("child.toml"))
+SWEEP = str(Path(TINY).parents[1] / "sweeps" / "tiny_sweep.toml")
+HAS_PROC = Path("/proc/self").is_dir()
+
+
+def everything_runs_first(monkeypatch) -> None:
+    """Fail the test if a model run or a sweep's preparation starts."""
+    from simulation import api
+    from simulation.experiments import sweep
+
+    monkeypatch.setattr(api, "simulate", lambda s: pytest.fail("ran before checking --out"))
+    monkeypatch.setattr(sweep, "prepare", lambda *a: pytest.fail("prepared before checking"))
+    # As root os.access says yes everywhere: the check must not believe it.
+    monkeypatch.setattr(os, "access", lambda path, mode: True)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", TINY],
+        ["compare", TINY, CHILD],
+        ["calibrate", TINY],
+        ["backcast", TINY],
+        ["sweep", SWEEP],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_an_output_folder_that_cannot_be_made_is_refused_before_anything_runs(
+    tmp_path, capsys, monkeypatch, command
+):
+    everything_runs_first(monkeypatch)
+    # No file system takes a name this long, whoever asks: the folder cannot be made.
+    out = tmp_path / "new" / "deeper" / ("x" * 300) / "results"
+    assert main([*command, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: command line: --out: expected a folder you may write to, ")
+    assert "File name too long" in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # the folders the check made are gone
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
+def test_an_output_folder_root_may_not_write_to_is_refused(tmp_path, capsys, monkeypatch):
+    everything_runs_first(monkeypatch)
+    assert main(["run", TINY, "--out", "/proc/peopleland-results"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: command line: --out: expected a folder you may write to, ")
+    assert "/proc/peopleland-results" in err
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
+def test_analysing_a_folder_that_cannot_be_written_is_refused(capsys, monkeypatch):
+    from simulation.experiments import analyze
+
+    monkeypatch.setattr(analyze, "read_sweep", lambda f: pytest.fail("read before checking"))
+    monkeypatch.setattr(os, "access", lambda path, mode: True)
+    assert main(["analyze", "/proc/sys"]) == 2
+    assert "error: command line: folder: expected a folder you may write to" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_new_output_folder_is_made_and_a_later_error_leaves_none(tmp_path, capsys):
+    out = tmp_path / "new" / "deeper"
+    assert main(["run", TINY, "--set", "channels.points.quota=-1", "--out", str(out)]) == 2
+    assert list(tmp_path.iterdir()) == []
+    assert main(["run", TINY, "--out", str(out)]) == 0
+    assert folder_printed(capsys).parent == out / "tiny"
+    assert [p.name for p in out.iterdir()] == ["tiny"]  # nothing left of the check
+
+
+# --- the years that may be fitted -------------------------------------------------------------
+
+
+def test_backcast_refuses_a_last_year_past_2018_before_anything_runs(tmp_path, capsys, monkeypatch):
+    everything_runs_first(monkeypatch)
+    out = tmp_path / "out"
+    assert main(["backcast", TINY, "--last-year", "2019", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "error: command line: --last-year: expected a year up to 2018 (later figures are kept "
+        "aside to test the model), got 2019\n"
+    )
+    assert not out.exists()
+
+
+def test_a_calibration_file_may_not_fit_past_2018(tmp_path, capsys, monkeypatch):
+    everything_runs_first(monkeypatch)
+    (tmp_path / "observations.csv").write_text(
+        "variable,district,year,value,measure,weight,source\n"
+        "hukou_population,ALL,2018,28000,level,1,a figure\n"
+    )
+    spec = tmp_path / "calibration.toml"
+    spec.write_text(
+        'observations = "observations.csv"\nlast_year = 2030\n[parameters]\n'
+        '"flows.departure_rate" = { low = 0.05, high = 0.1 }\n'
+    )
+    out = tmp_path / "out"
+    assert main(["calibrate", TINY, "--calibration", str(spec), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {spec}: last_year: expected a year up to 2018 (later figures are kept aside to "
+        "test the model), got 2030\n"
+    )
+    assert not out.exists()
+
+
+def test_observations_past_2018_cannot_be_read_for_fitting_from_python(tmp_path):
+    from simulation.errors import ScenarioError
+    from simulation.experiments.observations import read_observations
+
+    with pytest.raises(ScenarioError) as info:
+        read_observations(tmp_path / "none.csv", ("Core", "Edge"), last_year=2019)
+    assert (info.value.file, info.value.key, info.value.got) == (
+        "read_observations",
+        "last_year",
+        2019,
+    )

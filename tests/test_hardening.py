@@ -210,6 +210,26 @@ def test_variables_and_params_are_listed(capsys):
     assert "year series" in rows["flows.hukou_natural_growth"][4]
 
 
+@pytest.mark.parametrize("command", ["variables", "params"])
+def test_output_to_a_reader_that_has_gone_ends_quietly(command):
+    """`run.py variables | head`: the reader closes its end; the writer stops with 141, the
+    status a shell gives a tool ended by SIGPIPE, and says nothing."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: no race
+    try:
+        done = subprocess.run(
+            [sys.executable, "run.py", command],
+            cwd=ROOT,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
 def test_version_and_help(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("peopleland ")

@@ -651,6 +651,18 @@ def test_a_district_the_table_lacks_is_blamed_on_the_table(folder):
     assert "district table districts.csv" in error.expected
 
 
+def test_a_district_the_table_lost_is_blamed_on_the_table_not_its_provenance(folder):
+    table = folder / "districts.csv"
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    table.write_text("".join(line for line in lines if not line.startswith("Edge,")))
+    error = error_in(folder, MINIMAL + LAND)  # the provenance file still describes Edge
+    assert Path(error.file) == table.resolve()
+    assert error.key == "district"
+    assert error.expected.startswith("a row for Edge, a district its provenance file ")
+    assert "districts_provenance.csv names (row 3;" in error.expected
+    assert error.got == "no row for Edge"
+
+
 def test_a_scenario_saved_with_a_byte_order_mark_loads(folder):
     plain = write(folder, MINIMAL + LAND)
     marked = folder / "marked.toml"

@@ -44,6 +44,32 @@ def test_a_quota_series_sets_each_years_admissions():
     assert np.all(table.select("settled_points")[1] <= released)
 
 
+def test_a_whole_number_series_is_rounded_half_to_even_between_its_years():
+    assert YearSeries((2018, 2020), (6000.0, 6001.0), whole=True).at(2019) == 6000
+    assert YearSeries((2018, 2020), (6001.0, 6002.0), whole=True).at(2019) == 6002
+    assert YearSeries((2018, 2022), (1.0, 4.0), whole=True).at(2021) == 3  # 3.25
+    assert YearSeries((2018, 2020), (6000.0, 6001.0)).at(2019) == 6000.5  # a rate is not
+
+
+def test_a_quota_series_gives_whole_persons_every_year():
+    scenario = simulation.load_scenario(
+        TINY,
+        {
+            "channels.points.quota": {"2018": 11, "2020": 12},
+            "channels.special.quota": {"2018": 6000, "2020": 6001},
+            "channels.talent.quota.Core": {"2018": 1, "2022": 4},
+            "flows.hukou_natural_growth": {"2018": 0.01, "2020": 0.02},
+        },
+    )
+    year = scenario.at_year(2019)
+    assert (year.channels.points.quota, year.channels.special.quota) == (12, 6000)
+    core = [scenario.at_year(y).channels.talent.quota[0] for y in range(2018, 2023)]
+    assert core == [1, 2, 2, 3, 4]  # 1.75, 2.5 and 3.25 between the years given
+    assert year.flows.hukou_natural_growth == pytest.approx(0.015)
+    years, released = simulation.run(scenario).table.select("quota_released_points")
+    assert dict(zip(years.tolist(), released.tolist(), strict=True))[2019] == 12
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -64,6 +90,86 @@ def test_a_parameter_that_is_not_a_flow_takes_no_series():
     with pytest.raises(ScenarioError) as info:
         simulation.load_scenario(TINY, {"flows.return_age": {"2018": 60}})
     assert info.value.key == "flows.return_age"
+
+
+GUANGZHOU = Path(__file__).resolve().parents[1] / "scenarios" / "guangzhou" / "plan_2017.toml"
+
+
+def error_of(overrides: dict[str, object], scenario: Path = GUANGZHOU) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        simulation.load_scenario(scenario, overrides, origin="--set")
+    return info.value
+
+
+def test_a_year_set_from_the_command_line_is_blamed_on_the_command_line():
+    # The file gives the series; only the year 2010, before the base year, is wrong.
+    error = error_of({"flows.hukou_natural_growth.2010": 0.01})
+    assert (error.file, error.key, error.got) == ("--set", "flows.hukou_natural_growth.2010", 2010)
+    assert error.expected == "years from the base year (2017) to 2200"
+    scenario = simulation.load_scenario(GUANGZHOU)
+    with pytest.raises(ScenarioError) as info:
+        scenario.with_values({"flows.hukou_natural_growth.2010": 0.01})
+    assert (info.value.file, info.value.key) == ("with_values", "flows.hukou_natural_growth.2010")
+
+
+def test_a_wrong_year_in_the_file_is_still_blamed_on_the_file(tmp_path):
+    path = tmp_path / "case.toml"
+    path.write_text(
+        f'extends = "{TINY.as_posix()}"\n[flows]\nhukou_natural_growth = {{ 2010 = 0.01 }}\n'
+    )
+    error = error_of({"flows.hukou_natural_growth.2019": 0.02}, path)
+    assert (error.file, error.key) == (str(path.resolve()), "flows.hukou_natural_growth.2010")
+
+
+def test_a_year_set_in_a_series_is_a_point_of_it():
+    scenario = simulation.load_scenario(GUANGZHOU, {"flows.hukou_natural_growth.2019": 0.02})
+    assert scenario.at_year(2019).flows.hukou_natural_growth == 0.02
+    assert scenario.at_year(2020).flows.hukou_natural_growth == pytest.approx(0.0145)  # to 0.009
+    assert scenario.at_year(2018).flows.hukou_natural_growth == 0.0130  # the file's own
+
+
+def test_a_year_of_a_district_without_a_series_of_its_own_starts_from_the_default_series():
+    scenario = simulation.load_scenario(
+        TINY,
+        {
+            "channels.talent.quota": {"default": {"2018": 100, "2020": 300}},
+            "channels.talent.quota.Core.2019": 50,
+        },
+    )
+    assert scenario.at_year(2019).channels.talent.quota == (50, 200)
+    assert scenario.at_year(2020).channels.talent.quota == (300, 300)
+
+
+def test_a_year_cannot_be_set_in_one_number():
+    # Huangpu's talent quota is one number in the file: the other years of a series made from
+    # one year would be anyone's guess, so the whole series is asked for.
+    error = error_of({"channels.talent.quota.Huangpu.2019": 5000})
+    assert (error.file, error.key, error.got) == (
+        "--set",
+        "channels.talent.quota.Huangpu.2019",
+        5000,
+    )
+    assert error.expected == (
+        "a year of a year series, but channels.talent.quota.Huangpu is one value (12000) from "
+        "plan_2017.toml: give the whole series instead, e.g. "
+        "channels.talent.quota.Huangpu = { 2018 = 12000, 2019 = 5000 }"
+    )
+
+
+@pytest.mark.parametrize(
+    ("scenario", "key", "says"),
+    [
+        (GUANGZHOU, "land.rural_exit_ha.Huangpu.2019", "takes its table's default, one value (5)"),
+        (TINY, "flows.insurance_uptake.2019", "is not given (it takes its default)"),
+        (GUANGZHOU, "flows.arrivals_growth.2019", "a parameter that takes a year series"),
+        (GUANGZHOU, "channels.talent.quota_scale.2016", "years from the base year (2017) to"),
+        (GUANGZHOU, "channels.points.table.district_bonus.Huangpu.2019", "takes a year series"),
+    ],
+)
+def test_a_year_without_a_series_to_go_in_is_refused_with_what_to_give(scenario, key, says):
+    error = error_of({key: 0.5}, scenario)
+    assert (error.file, error.key) == ("--set", key)
+    assert says in error.expected
 
 
 def test_a_hazard_that_changes_by_year_is_accumulated_exactly():

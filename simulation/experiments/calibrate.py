@@ -5,7 +5,7 @@ A calibration file (TOML) names the parameters to fit, each by its key path in t
 with a range, and the observations to fit them to:
 
     observations = "observations.csv"      # relative to this file
-    last_year = 2018                        # no later figure may be used
+    last_year = 2018                        # no later figure may be used (2018 at most)
     seeds = [20171230, 1, 2]                # common random numbers: every candidate, same seeds
     persons_per_agent = 20                  # runs at this size while fitting
     method = "Nelder-Mead"                  # or "Powell" (scipy.optimize.minimize)
@@ -37,8 +37,10 @@ import numpy as np
 from simulation.config import Scenario
 from simulation.errors import ScenarioError
 from simulation.experiments.observations import (
+    LAST_FITTING_YEAR,
     Observation,
     Residual,
+    check_last_year,
     loss,
     read_observations,
     residuals,
@@ -98,7 +100,7 @@ class Calibration:
     file: str
     parameters: tuple[Parameter, ...]
     observations: tuple[Observation, ...]
-    last_year: int = 2018
+    last_year: int = LAST_FITTING_YEAR
     seeds: tuple[int, ...] = (0,)
     persons_per_agent: int | None = None
     method: str = "Nelder-Mead"
@@ -123,7 +125,7 @@ def read_calibration(path: str | Path, scenario: Scenario) -> Calibration:
     for key in ("observations", "parameters"):
         if key not in raw:
             raise ScenarioError(path, key, "a value (required)", "nothing")
-    last_year = raw.get("last_year", 2018)
+    last_year = check_last_year(raw.get("last_year", LAST_FITTING_YEAR), path, "last_year")
     observations = read_observations(
         path.parent / raw["observations"], scenario.districts.names, last_year
     )

@@ -7,6 +7,7 @@ the run's base year, for a series the model matches only up to a constant, such 
 district tables that do not add up to the published city rate), a weight, and where it comes
 from. Observations after `last_year` are refused: later figures are kept aside to test the model,
 never used to fit it. Rows for the base year or earlier are anchors for `change`, not scored.
+`last_year` itself may not pass LAST_FITTING_YEAR.
 """
 
 from __future__ import annotations
@@ -26,6 +27,23 @@ from simulation.variables import VARIABLES
 COLUMNS = ("variable", "district", "year", "value", "measure", "weight", "source")
 MEASURES = ("level", "change")
 
+#: The last year whose figures may fit or score the model. The figures published after it are
+#: held out: the fitted model is tested on them, which means nothing if they helped to fit it;
+#: so neither the command line nor a calibration file may move the line later.
+LAST_FITTING_YEAR = 2018
+
+
+def check_last_year(last_year: int, file: str | Path, key: str) -> int:
+    """`last_year` as given in `file` at `key`, refused past LAST_FITTING_YEAR."""
+    if last_year > LAST_FITTING_YEAR:
+        raise ScenarioError(
+            file,
+            key,
+            f"a year up to {LAST_FITTING_YEAR} (later figures are kept aside to test the model)",
+            last_year,
+        )
+    return last_year
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -39,9 +57,11 @@ class Observation:
 
 
 def read_observations(
-    path: str | Path, districts: Sequence[str], last_year: int
+    path: str | Path, districts: Sequence[str], last_year: int = LAST_FITTING_YEAR
 ) -> tuple[Observation, ...]:
-    """Observations from a CSV file, each row checked (file, row and column in the error)."""
+    """Observations from a CSV file up to `last_year`, each row checked (file, row and column
+    in the error)."""
+    check_last_year(last_year, "read_observations", "last_year")
     path = Path(path)
     rows = read_rows(path, "observations", COLUMNS)
     return tuple(_row(path, i, row, districts, last_year) for i, row in enumerate(rows, start=2))
