@@ -135,7 +135,6 @@ class Model:
         for channel in self.channels:
             if channel.name in self.books and channel.quota_per_group is not None:
                 self.books[channel.name].start_year(k, channel.quota_per_group)
-        self.registry.start_year()
         self.candidates = {}
         self.due = (0, np.zeros(0, dtype=np.int64))
 
@@ -269,8 +268,8 @@ class Model:
             p.flows.hukou_natural_growth, p.flows.hukou_out_rate
         )
         enrolled, graduated_out = self.students.year(p.students)
-        self.registry.students("students_in", enrolled)
-        self.registry.students("students_out", -graduated_out)
+        self.registry.students(enrolled)
+        self.registry.students(-graduated_out)
         waiting = self._heads((self.pop.status == ACTIVE) & self.pop.applied)
         leaving = population.age_one_year(self.pop, k + 1.0, p.flows.return_age)
         tally.departures += self._persons(leaving)

@@ -3,9 +3,10 @@
 Registered persons are kept as (registration district x residence district) matrices: most
 live where they are registered, but talent settlers registered at an employer's collective
 address may live elsewhere (人户分离). Registration sets the registered population and the hukou
-urbanization rate of a district; residence sets its resident population. Each change is written
-to the year's ledger as it is applied, so the yearly account can check the stock against flows
-that were recorded apart from it.
+urbanization rate of a district; residence sets its resident population. The yearly account
+(`simulation.accounts`) checks the registered stock against flows counted apart from the
+registry: settlement from the heads' own records, natural change and hukou moved out from the
+rates and the published stock, university moves from the students' cohorts.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import numpy as np
 
 from simulation.config import DistrictTable
 from simulation.population import Registration
-
-LEDGER = ("settled", "natural", "moved_out", "students_in", "students_out")
 
 
 def _rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -45,43 +44,30 @@ class Registry:
         # registration is an urban residence.
         self.urban_address = np.diag(urban)
         self.urban_living = np.diag(urban)
-        self.start_year()
-
-    # --- the year's ledger --------------------------------------------------------------------
-
-    def start_year(self) -> None:
-        self.ledger = {name: np.zeros(self.n) for name in LEDGER}
 
     def _add(
-        self,
-        entry: str,
-        persons: np.ndarray,
-        urban_address: np.ndarray,
-        urban_living: np.ndarray,
+        self, persons: np.ndarray, urban_address: np.ndarray, urban_living: np.ndarray
     ) -> None:
         self.persons += persons
         self.urban_address += urban_address
         self.urban_living += urban_living
-        self.ledger[entry] += persons.sum(axis=1)
 
     # --- flows ----------------------------------------------------------------------------------
 
     def register(self, registration: Registration) -> None:
         """Settlers join where they register, living where they live."""
-        self._add(
-            "settled", registration.persons, registration.urban_address, registration.urban_living
-        )
+        self._add(registration.persons, registration.urban_address, registration.urban_living)
 
     def year_end(self, natural_rate: float, out_rate: float) -> tuple[np.ndarray, np.ndarray]:
         """Births less deaths, and registered residents moving their hukou out of the city (and
         leaving it), both in proportion to the registered population before either: returns
         the natural change and the persons moved out, per district."""
         base = self.hukou
-        natural = self._change("natural", np.rint(base * natural_rate))
-        moved_out = -self._change("moved_out", -np.rint(base * out_rate))
+        natural = self._change(np.rint(base * natural_rate))
+        moved_out = -self._change(-np.rint(base * out_rate))
         return natural, moved_out
 
-    def _change(self, entry: str, change: np.ndarray) -> np.ndarray:
+    def _change(self, change: np.ndarray) -> np.ndarray:
         """Add `change` persons to each district of registration, spread over its cells and
         their urban parts in proportion to what they hold."""
         magnitude = np.abs(change)
@@ -94,7 +80,6 @@ class Registry:
         )
         sign = np.sign(change)[:, None]
         self._add(
-            entry,
             sign * cells,
             sign * np.minimum(address, cells),
             sign * np.minimum(living, cells),
@@ -106,11 +91,11 @@ class Registry:
         hukou = self.hukou
         return np.divide(urban.sum(axis=1), hukou, out=np.zeros(self.n), where=hukou > 0)
 
-    def students(self, entry: str, persons: np.ndarray) -> None:
+    def students(self, persons: np.ndarray) -> None:
         """Students registering at (or leaving) their university's collective address: urban,
         living where they study. `persons` is signed, per district."""
         cells = np.diag(persons)
-        self._add(entry, cells, cells, cells)
+        self._add(cells, cells, cells)
 
     # --- stocks ---------------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ def test_hukou_moved_out_but_not_removed_breaks_the_registered_account(scenario,
         Registry,
         "year_end",
         lambda self, natural, out: (
-            self._change("natural", np.rint(self.hukou * natural)),
+            self._change(np.rint(self.hukou * natural)),
             np.zeros(self.n),
         ),
     )
