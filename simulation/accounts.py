@@ -123,6 +123,27 @@ def check_people(
     )
 
 
+def check_urban_parts(
+    year: int, names: tuple[str, ...], persons: np.ndarray, parts: dict[str, np.ndarray]
+) -> None:
+    """In every (registration, residence) cell of the registered persons, each urban part lies
+    between zero and the cell's persons."""
+    for quantity, urban in parts.items():
+        for detail, bad in (
+            ("negative", urban < -TOLERANCE),
+            ("more than", urban > persons + TOLERANCE),
+        ):
+            if bad.any():
+                row, col = np.argwhere(bad)[0]
+                raise AccountError(
+                    year,
+                    names[row],
+                    quantity,
+                    f"{detail} the registered persons living in {names[col]}: "
+                    f"{urban[row, col]:.0f} of {persons[row, col]:.0f}",
+                )
+
+
 def check_tally(
     year: int, names: tuple[str, ...], flows: dict[str, tuple[np.ndarray, np.ndarray]]
 ) -> None:

@@ -348,6 +348,15 @@ class Model:
             non_hukou=non_hukou,
             hukou=self.registry.hukou,
         )
+        accounts.check_urban_parts(
+            year,
+            self.names,
+            self.registry.persons,
+            {
+                "registered persons at an urban address": self.registry.urban_address,
+                "registered persons living in urban areas": self.registry.urban_living,
+            },
+        )
         accounts.check_tally(
             year,
             self.names,

@@ -68,28 +68,26 @@ class Registry:
         return natural, moved_out
 
     def _change(self, change: np.ndarray) -> np.ndarray:
-        """Add `change` persons to each district of registration, spread over its cells and
-        their urban parts in proportion to what they hold."""
-        magnitude = np.abs(change)
-        cells = _rounded_split(magnitude, self.persons)
-        address = _rounded_split(
-            np.rint(magnitude * self._share(self.urban_address)), self.urban_address
-        )
-        living = _rounded_split(
-            np.rint(magnitude * self._share(self.urban_living)), self.urban_living
-        )
-        sign = np.sign(change)[:, None]
+        """Add `change` persons to each district of registration, spread over its cells in
+        proportion to the persons they hold; each cell's part is then split by the cell's own
+        urban shares, so that no urban part ever exceeds the persons of its cell."""
+        cells = np.sign(change)[:, None] * _rounded_split(np.abs(change), self.persons)
         self._add(
-            sign * cells,
-            sign * np.minimum(address, cells),
-            sign * np.minimum(living, cells),
+            cells,
+            self._urban_part(cells, self.urban_address),
+            self._urban_part(cells, self.urban_living),
         )
         return change
 
-    def _share(self, urban: np.ndarray) -> np.ndarray:
-        """Urban share of each district's registered persons."""
-        hukou = self.hukou
-        return np.divide(urban.sum(axis=1), hukou, out=np.zeros(self.n), where=hukou > 0)
+    def _urban_part(self, cells: np.ndarray, urban: np.ndarray) -> np.ndarray:
+        """Of each cell's change, the urban persons: the cell's urban share of it, rounded.
+
+        A cell losing c of its p persons, u of them urban, loses rint(c u / p) urban persons:
+        at most u (as c <= p) and at least c - (p - u) (the rounding moves less than one
+        person), so both the urban and the other persons stay between zero and the cell's.
+        """
+        share = np.divide(urban, self.persons, out=np.zeros_like(urban), where=self.persons > 0)
+        return np.rint(cells * share)
 
     def students(self, persons: np.ndarray) -> None:
         """Students registering at (or leaving) their university's collective address: urban,

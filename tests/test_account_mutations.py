@@ -73,6 +73,18 @@ def test_a_settler_lost_by_the_registry_breaks_the_registered_account(scenario, 
         simulation.run(scenario)
 
 
+def test_urban_persons_kept_when_their_cell_loses_persons_breaks_the_urban_account(
+    scenario, monkeypatch
+):
+    """Core's registered are all urban: hukou moved out that takes no urban persons with it
+    leaves more urban persons than persons."""
+    monkeypatch.setattr(Registry, "_urban_part", lambda self, cells, urban: np.maximum(cells, 0))
+    with pytest.raises(
+        AccountError, match=r"2018, district Core, registered persons at an urban address: more"
+    ):
+        simulation.run(scenario)
+
+
 def test_a_departure_left_unrecorded_breaks_the_non_registered_account(scenario, monkeypatch):
     original = population.depart
 
