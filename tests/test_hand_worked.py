@@ -64,6 +64,11 @@ def test_land_by_hand(table):
     assert series(table, "linked_renewal_ha", "B") == pytest.approx([0.2, 0.2, 0.2])
     assert series(table, "land_shortfall_ha", "B") == pytest.approx([0.3, 0.3, 0.3])
     assert series(table, "land_binding_limit", "B") == [1, 1, 1]
+    # The 2.7 ha granted serve housing first (300 x 30 m2 = 0.9 ha), then services (300 x
+    # 25 m2 = 0.75 ha); the 1.05 ha left go to necessary industry.
+    assert series(table, "linked_housing_ha", "B") == pytest.approx([0.9, 0.9, 0.9])
+    assert series(table, "linked_services_ha", "B") == pytest.approx([0.75, 0.75, 0.75])
+    assert series(table, "linked_industry_ha", "B") == pytest.approx([1.05, 1.05, 1.05])
     assert series(table, "urban_construction_land_ha", "B") == pytest.approx(
         [81.0, 83.5, 86.0, 88.5]
     )

@@ -131,14 +131,6 @@ def test_persons_per_agent_scales_people_not_results(scenario):
     assert abs(start - 50_000) < 2 * 5  # each district loses less than one agent to rounding
 
 
-def test_linked_land_uses_add_up_to_the_grant(table):
-    for d in ("Core", "Edge", "ALL"):
-        parts = sum(
-            series(table, f"linked_{use}_ha", d) for use in ("housing", "services", "industry")
-        )
-        np.testing.assert_allclose(parts, series(table, "linked_land_ha", d))
-
-
 def test_settling_moves_nobody(scenario):
     """With no flows, settlement changes who is registered but not where anyone lives."""
     flows = dataclasses.replace(
