@@ -570,11 +570,12 @@ class LandParams:
     )
     adjustment: float = param(
         0.0,
-        "provincial adjustment of the standard",
+        "provincial adjustment of the standard (a year series where the province changes it)",
         unit="share",
         source="国土资发〔2016〕123号: within ±10 %",
         lo=-0.10,
         hi=0.10,
+        series=True,
     )
     central_districts: tuple[str, ...] = param(
         (),

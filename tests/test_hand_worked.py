@@ -82,6 +82,17 @@ def test_land_by_hand(table):
     assert series(table, "urban_construction_land_ha", "A") == [100, 100, 100, 100]
 
 
+def test_a_provincial_adjustment_given_as_a_series_applies_from_its_year():
+    """The province raises the standard by 10 % in 2020, none before (国土资发〔2016〕123号
+    allows ±10 %): B's first-tier 100 m2 becomes 110 m2 in 2020 only, and its 300 settlers'
+    entitlement 3.3 ha; the supply of 2.7 ha still binds, so the grant is unchanged."""
+    scenario = simulation.load_scenario(HAND, {"land.adjustment": {"2019": 0.0, "2020": 0.1}})
+    table = simulation.run(scenario).table
+    assert series(table, "land_standard_m2_per_person", "B") == pytest.approx([100, 100, 110])
+    assert series(table, "land_entitlement_ha", "B") == pytest.approx([3.0, 3.0, 3.3])
+    assert series(table, "linked_land_ha", "B") == pytest.approx([2.7, 2.7, 2.7])
+
+
 def test_talent_settlers_registering_where_they_work_by_hand():
     """Everyone works in B and talent settlers register at the employer's address: B's quota
     of 300 takes them wherever they live, A's 100 finds nobody registering there."""
