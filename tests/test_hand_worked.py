@@ -75,10 +75,14 @@ def test_land_by_hand(table):
     per_capita = series(table, "construction_land_per_capita_m2", "B")
     assert per_capita == pytest.approx([90.0, 835_000 / 9_042, 860_000 / 9_087, 885_000 / 9_135])
     # A is central: no standard and no new land; its 100 settlers need 100 x 55 m2 = 0.55 ha,
-    # of which renewal has 0.3 ha a year.
+    # of which renewal has 0.3 ha a year: 0.25 ha is not met, and renewal supply bound.
     assert series(table, "land_standard_m2_per_person", "A") == [0, 0, 0]
     assert series(table, "linked_land_ha", "A") == [0, 0, 0]
+    assert series(table, "central_renewal_need_ha", "A") == pytest.approx([0.55, 0.55, 0.55])
     assert series(table, "central_renewal_ha", "A") == pytest.approx([0.3, 0.3, 0.3])
+    assert series(table, "central_renewal_shortfall_ha", "A") == pytest.approx([0.25] * 3)
+    assert series(table, "land_binding_limit", "A") == [4, 4, 4]
+    assert series(table, "land_shortfall_ha", "A") == [0, 0, 0]  # no entitlement to fall short of
     assert series(table, "urban_construction_land_ha", "A") == [100, 100, 100, 100]
 
 
