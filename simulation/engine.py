@@ -29,7 +29,7 @@ from simulation.channels import build as build_channels
 from simulation.channels.quota import QuotaBook, cost
 from simulation.config import Scenario
 from simulation.hazard import Hazard
-from simulation.land import LandBook
+from simulation.land import LandBook, LandYear
 from simulation.names import CHANNELS, CITY, QUEUED_CHANNELS
 from simulation.population import ACTIVE, Registration
 from simulation.record import Record, with_city
@@ -286,17 +286,9 @@ class Model:
             - start["urban_resident_population"][: self.n]
         )
         existing = start["construction_land_per_capita_m2"][: self.n]
-        previous = self.land.stock_ha
         land_year = self.land.grant(p.land, counted, existing, growth)
-        accounts.check_land(
-            year,
-            self.names,
-            self.land.stock_ha,
-            self.land.ceiling_ha,
-            land_year.grant.linked_ha,
-            land_year.entitlement,
-            previous,
-        )
+        land = land_year.record()
+        self._audit_land(year, start, land_year, land)
         quotas: Record = {}
         for name, book in self.books.items():
             groups = self.names if book.per_district else (CITY,)
@@ -312,7 +304,7 @@ class Model:
             "student_hukou_out": with_city(graduated_out),
             "applicants_waiting": with_city(waiting),
             **quotas,
-            **land_year.record(),
+            **land,
             **indicators.fiscal(tally.total, tally.main_applicants, tally.dependents, p.fiscal),
         }
         # Land granted at year end adds to the stock the year's record shows.
@@ -366,6 +358,34 @@ class Model:
                 "settled persons": (tally.total, events["settled_registered"]),
                 "settled persons by residence": (tally.by_residence, events["settled_living"]),
             },
+        )
+
+    def _audit_land(self, year: int, start: Record, land_year: LandYear, land: Record) -> None:
+        """The land stock against the land drawn from its sources, then its bounds (see
+        `simulation.accounts`)."""
+        params = self.params.land
+        before = start["urban_construction_land_ha"][: self.n]
+        accounts.check_land_flows(
+            year,
+            self.names,
+            start=before,
+            end=self.land.stock_ha,
+            supplied={
+                "plan_quota": np.asarray(params.plan_quota_ha, dtype=float),
+                "rural_exit": np.asarray(params.rural_exit_ha, dtype=float),
+                "renewal": np.asarray(params.renewal_ha, dtype=float),
+            },
+            drawn=land_year.drawn,
+            published={name: values[: self.n] for name, values in land.items()},
+        )
+        accounts.check_land(
+            year,
+            self.names,
+            self.land.stock_ha,
+            self.land.ceiling_ha,
+            land_year.grant.linked_ha,
+            land_year.entitlement,
+            before,
         )
 
     # --- records ----------------------------------------------------------------------------

@@ -97,15 +97,19 @@ def supply_ha(params: LandParams, source: LandSource) -> np.ndarray:
 
 @dataclass
 class Supply:
-    """What is left this year of each source, and of the room under the ceiling."""
+    """What is left this year of each source, and of the room under the ceiling; and what was
+    drawn from each source, whatever it was drawn for (the land account checks the stock
+    against it)."""
 
     left: dict[LandSource, np.ndarray]
     room: np.ndarray
+    drawn: dict[LandSource, np.ndarray]
 
     @classmethod
     def of(cls, params: LandParams, stock_ha: np.ndarray, ceiling_ha: np.ndarray) -> Supply:
         left = {source: supply_ha(params, source) for source in LAND_SOURCES}
-        return cls(left, np.maximum(ceiling_ha - stock_ha, 0.0))
+        drawn = {source: np.zeros_like(stock_ha, dtype=float) for source in LAND_SOURCES}
+        return cls(left, np.maximum(ceiling_ha - stock_ha, 0.0), drawn)
 
     def take(self, source: LandSource, need: np.ndarray) -> np.ndarray:
         """Take up to `need` from a source; new land also uses room under the ceiling."""
@@ -113,6 +117,7 @@ class Supply:
         available = np.minimum(self.left[source], self.room) if new else self.left[source]
         taken = np.minimum(need, available)
         self.left[source] = self.left[source] - taken
+        self.drawn[source] = self.drawn[source] + taken
         if new:
             self.room = self.room - taken
         return taken
@@ -191,6 +196,7 @@ class LandYear:
     other_demand_ha: np.ndarray
     other_granted_ha: np.ndarray
     params: LandParams
+    drawn: dict[LandSource, np.ndarray]  # land drawn from each source, for any use
 
     @property
     def central_shortfall_ha(self) -> np.ndarray:
@@ -285,6 +291,7 @@ class LandBook:
             other_demand,
             other,
             params,
+            supply.drawn,
         )
 
     def stock_record(self, urban_residents: np.ndarray) -> Record:

@@ -175,6 +175,8 @@ def test_a_hand_worked_year_of_land():
     assert year.central_renewal_ha.tolist() == [1.0, 0.0]
     assert year.other_granted_ha.tolist() == [3.0, 0.0]
     np.testing.assert_allclose(b.stock_ha, [1003.0, 1006.0])  # renewal adds no land
+    drawn = {source: values.tolist() for source, values in year.drawn.items()}
+    assert drawn == {"plan_quota": [3.0, 5.0], "rural_exit": [0.0, 1.0], "renewal": [1.0, 0.5]}
     record = year.record()
     assert record["new_construction_land_ha"].tolist() == [3.0, 6.0, 9.0]
     assert record["land_shortfall_ha"].tolist() == [0.0, 3.5, 3.5]
