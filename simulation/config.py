@@ -659,7 +659,8 @@ class LandParams:
     )
     housing_m2_per_person: float = param(
         30.0,
-        "linked land served first to housing, especially affordable housing, per settled person",
+        "linked land served first to housing, especially affordable housing, per settled "
+        "person; with the services land, what a central district's settler needs from renewal",
         unit="m2/person",
         lo=0,
     )
