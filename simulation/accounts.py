@@ -1,4 +1,5 @@
-"""The yearly stock-flow checks: people conserved, quotas kept, land within its bounds.
+"""The yearly stock-flow checks: people conserved, quotas kept, land conserved and within its
+bounds.
 
 The people accounts recompute each year-end stock from the previous year's published stock and
 flows counted apart from the code that applied them: arrivals, departures and settlement from
@@ -7,15 +8,22 @@ and the registered stock; university moves from the students' cohorts. A flow ap
 not at all, or a stock changed outside a flow, breaks an account. The flows the model publishes
 are checked against the same counts.
 
+The land account does the same with the land drawn from each source, whatever for, as the
+supply recorded it: the stock grows by what was drawn from the plan quota and rural exit, and
+not by renewal, which reuses existing land (plan §7); the published grants add up to the draws.
+
 A broken account is a bug in the model, never a user mistake: it stops the run with the year,
 the district and the quantity that failed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from simulation.errors import AccountError
+from simulation.names import LandSource
 
 TOLERANCE = 1e-6
 
@@ -33,18 +41,20 @@ def check_balance(
     inflow: np.ndarray,
     outflow: np.ndarray,
     end: np.ndarray,
+    digits: int = 0,
 ) -> None:
-    """end == start + inflow - outflow in every district."""
+    """end == start + inflow - outflow in every district (shown to `digits` decimals)."""
     expected = start + inflow - outflow
     bad = np.abs(end - expected) > TOLERANCE
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        f = f".{digits}f"
         raise AccountError(
             year,
             _first_bad(names, bad),
             quantity,
-            f"start {start[i]:.0f} + in {inflow[i]:.0f} - out {outflow[i]:.0f} "
-            f"= {expected[i]:.0f}, but the stock is {end[i]:.0f}",
+            f"start {start[i]:{f}} + in {inflow[i]:{f}} - out {outflow[i]:{f}} "
+            f"= {expected[i]:{f}}, but the stock is {end[i]:{f}}",
         )
 
 
@@ -123,11 +133,90 @@ def check_people(
     )
 
 
+def check_urban_parts(
+    year: int, names: tuple[str, ...], persons: np.ndarray, parts: dict[str, np.ndarray]
+) -> None:
+    """In every (registration, residence) cell of the registered persons, each urban part lies
+    between zero and the cell's persons."""
+    for quantity, urban in parts.items():
+        for detail, bad in (
+            ("negative", urban < -TOLERANCE),
+            ("more than", urban > persons + TOLERANCE),
+        ):
+            if bad.any():
+                row, col = np.argwhere(bad)[0]
+                raise AccountError(
+                    year,
+                    names[row],
+                    quantity,
+                    f"{detail} the registered persons living in {names[col]}: "
+                    f"{urban[row, col]:.0f} of {persons[row, col]:.0f}",
+                )
+
+
 def check_tally(
-    year: int, names: tuple[str, ...], flows: dict[str, tuple[np.ndarray, np.ndarray]]
+    year: int,
+    names: tuple[str, ...],
+    flows: dict[str, tuple[np.ndarray, np.ndarray]],
+    digits: int = 0,
 ) -> None:
     """Each published flow equals the same flow counted from the heads' records."""
     for quantity, (published, counted) in flows.items():
+        zero = 0 * counted
         check_balance(
-            year, names, f"{quantity} as published", counted, 0 * counted, 0 * counted, published
+            year, names, f"{quantity} as published", counted, zero, zero, published, digits
         )
+
+
+def check_land_flows(
+    year: int,
+    names: tuple[str, ...],
+    *,
+    start: np.ndarray,
+    end: np.ndarray,
+    supplied: Mapping[LandSource, np.ndarray],
+    drawn: Mapping[LandSource, np.ndarray],
+    published: Mapping[str, np.ndarray],
+) -> None:
+    """The urban construction land stock against the land drawn from each source.
+
+    `start` is last year's published stock, `supplied` the year's supply of each source (the
+    scenario's), `drawn` what the supply gave from it for any use, `published` the year's land
+    variables by district. New land comes from the plan quota and rural exit; renewal reuses
+    existing land and adds nothing (plan §7). Central settlers' renewal need is either met by
+    renewal or published as not met.
+    """
+    for source, taken in drawn.items():
+        bad = (taken < -TOLERANCE) | (taken > supplied[source] + TOLERANCE)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise AccountError(
+                year,
+                names[i],
+                f"{source} land",
+                f"drew {taken[i]:.2f} ha of the {supplied[source][i]:.2f} ha supplied",
+            )
+    new = drawn["plan_quota"] + drawn["rural_exit"]
+    zero = 0 * new
+    check_balance(year, names, "urban construction land", start, new, zero, end, digits=2)
+    linked_new = published["linked_plan_quota_ha"] + published["linked_rural_exit_ha"]
+    renewed = published["linked_renewal_ha"] + published["central_renewal_ha"]
+    unmet = published["central_renewal_shortfall_ha"]
+    check_tally(
+        year,
+        names,
+        {
+            "new construction land": (published["new_construction_land_ha"], new),
+            "linked and other new land": (linked_new + published["other_land_granted_ha"], new),
+            "renewal land": (renewed, drawn["renewal"]),
+            "central renewal need": (
+                published["central_renewal_ha"] + unmet,
+                published["central_renewal_need_ha"],
+            ),
+        },
+        digits=2,
+    )
+    for quantity in ("land_shortfall_ha", "central_renewal_shortfall_ha"):
+        bad = published[quantity] < -TOLERANCE
+        if bad.any():
+            raise AccountError(year, _first_bad(names, bad), quantity, "negative")

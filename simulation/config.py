@@ -571,11 +571,12 @@ class LandParams:
     )
     adjustment: float = param(
         0.0,
-        "provincial adjustment of the standard",
+        "provincial adjustment of the standard (a year series where the province changes it)",
         unit="share",
         source="国土资发〔2016〕123号: within ±10 %",
         lo=-0.10,
         hi=0.10,
+        series=True,
     )
     central_districts: tuple[str, ...] = param(
         (),
@@ -659,7 +660,8 @@ class LandParams:
     )
     housing_m2_per_person: float = param(
         30.0,
-        "linked land served first to housing, especially affordable housing, per settled person",
+        "linked land served first to housing, especially affordable housing, per settled "
+        "person; with the services land, what a central district's settler needs from renewal",
         unit="m2/person",
         lo=0,
     )

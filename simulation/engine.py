@@ -29,7 +29,7 @@ from simulation.channels import build as build_channels
 from simulation.channels.quota import QuotaBook
 from simulation.config import Scenario
 from simulation.hazard import Hazard
-from simulation.land import LandBook
+from simulation.land import LandBook, LandYear
 from simulation.names import CHANNELS, CITY, QUEUED_CHANNELS
 from simulation.population import ACTIVE, Registration
 from simulation.record import Record, with_city
@@ -135,7 +135,6 @@ class Model:
         for channel in self.channels:
             if channel.name in self.books and channel.quota_per_group is not None:
                 self.books[channel.name].start_year(k, channel.quota_per_group)
-        self.registry.start_year()
         self.candidates = {}
         self.due = (0, np.zeros(0, dtype=np.int64))
 
@@ -259,8 +258,8 @@ class Model:
             p.flows.hukou_natural_growth, p.flows.hukou_out_rate
         )
         enrolled, graduated_out = self.students.year(p.students)
-        self.registry.students("students_in", enrolled)
-        self.registry.students("students_out", -graduated_out)
+        self.registry.students(enrolled)
+        self.registry.students(-graduated_out)
         waiting = self._heads((self.pop.status == ACTIVE) & self.pop.applied)
         leaving = population.age_one_year(self.pop, k + 1.0, p.flows.return_age)
         tally.departures += self._persons(leaving)
@@ -277,17 +276,9 @@ class Model:
             - start["urban_resident_population"][: self.n]
         )
         existing = start["construction_land_per_capita_m2"][: self.n]
-        previous = self.land.stock_ha
         land_year = self.land.grant(p.land, counted, existing, growth)
-        accounts.check_land(
-            year,
-            self.names,
-            self.land.stock_ha,
-            self.land.ceiling_ha,
-            land_year.grant.linked_ha,
-            land_year.entitlement,
-            previous,
-        )
+        land = land_year.record()
+        self._audit_land(year, start, land_year, land)
         quotas: Record = {}
         for name, book in self.books.items():
             groups = self.names if book.per_district else (CITY,)
@@ -303,7 +294,7 @@ class Model:
             "student_hukou_out": with_city(graduated_out),
             "applicants_waiting": with_city(waiting),
             **quotas,
-            **land_year.record(),
+            **land,
             **indicators.fiscal(tally.total, tally.main_applicants, tally.dependents, p.fiscal),
         }
         # Land granted at year end adds to the stock the year's record shows.
@@ -339,6 +330,15 @@ class Model:
             non_hukou=non_hukou,
             hukou=self.registry.hukou,
         )
+        accounts.check_urban_parts(
+            year,
+            self.names,
+            self.registry.persons,
+            {
+                "registered persons at an urban address": self.registry.urban_address,
+                "registered persons living in urban areas": self.registry.urban_living,
+            },
+        )
         accounts.check_tally(
             year,
             self.names,
@@ -348,6 +348,34 @@ class Model:
                 "settled persons": (tally.total, events["settled_registered"]),
                 "settled persons by residence": (tally.by_residence, events["settled_living"]),
             },
+        )
+
+    def _audit_land(self, year: int, start: Record, land_year: LandYear, land: Record) -> None:
+        """The land stock against the land drawn from its sources, then its bounds (see
+        `simulation.accounts`)."""
+        params = self.params.land
+        before = start["urban_construction_land_ha"][: self.n]
+        accounts.check_land_flows(
+            year,
+            self.names,
+            start=before,
+            end=self.land.stock_ha,
+            supplied={
+                "plan_quota": np.asarray(params.plan_quota_ha, dtype=float),
+                "rural_exit": np.asarray(params.rural_exit_ha, dtype=float),
+                "renewal": np.asarray(params.renewal_ha, dtype=float),
+            },
+            drawn=land_year.drawn,
+            published={name: values[: self.n] for name, values in land.items()},
+        )
+        accounts.check_land(
+            year,
+            self.names,
+            self.land.stock_ha,
+            self.land.ceiling_ha,
+            land_year.grant.linked_ha,
+            land_year.entitlement,
+            before,
         )
 
     # --- records ----------------------------------------------------------------------------

@@ -11,8 +11,10 @@ settlers without adding new land. (§9's voluntary paid exit of settlers' own ru
 confined to their home collective for now and frees no urban land, so it is not a source.)
 
 The rule concerns people settling in cities and towns (进城落户): only settlers registering at an
-urban address count. A central district gets no new land for them, but they are still housed:
-through renewal of existing land, recorded apart from the linked land.
+urban address count. A central district gets no new land for them; they are to be housed through
+renewal of existing land (§7 城市更新), recorded apart from the linked land: what they need (the
+housing and services land per person that linked land would serve), what renewal supplied and
+what it could not. Where renewal falls short, renewal supply is the limit that bound.
 
 Linked land is only part of a district's land story: the annual land-use plan also serves other
 demand (industry, infrastructure, the growth of the resident population), which takes what the
@@ -95,15 +97,19 @@ def supply_ha(params: LandParams, source: LandSource) -> np.ndarray:
 
 @dataclass
 class Supply:
-    """What is left this year of each source, and of the room under the ceiling."""
+    """What is left this year of each source, and of the room under the ceiling; and what was
+    drawn from each source, whatever it was drawn for (the land account checks the stock
+    against it)."""
 
     left: dict[LandSource, np.ndarray]
     room: np.ndarray
+    drawn: dict[LandSource, np.ndarray]
 
     @classmethod
     def of(cls, params: LandParams, stock_ha: np.ndarray, ceiling_ha: np.ndarray) -> Supply:
         left = {source: supply_ha(params, source) for source in LAND_SOURCES}
-        return cls(left, np.maximum(ceiling_ha - stock_ha, 0.0))
+        drawn = {source: np.zeros_like(stock_ha, dtype=float) for source in LAND_SOURCES}
+        return cls(left, np.maximum(ceiling_ha - stock_ha, 0.0), drawn)
 
     def take(self, source: LandSource, need: np.ndarray) -> np.ndarray:
         """Take up to `need` from a source; new land also uses room under the ceiling."""
@@ -111,6 +117,7 @@ class Supply:
         available = np.minimum(self.left[source], self.room) if new else self.left[source]
         taken = np.minimum(need, available)
         self.left[source] = self.left[source] - taken
+        self.drawn[source] = self.drawn[source] + taken
         if new:
             self.room = self.room - taken
         return taken
@@ -184,10 +191,24 @@ class LandYear:
     standard: np.ndarray
     entitlement: np.ndarray
     grant: Grant
-    central_renewal_ha: np.ndarray
+    central_need_ha: np.ndarray  # renewal land the settlers of central districts need
+    central_renewal_ha: np.ndarray  # what renewal supplied them
     other_demand_ha: np.ndarray
     other_granted_ha: np.ndarray
     params: LandParams
+    drawn: dict[LandSource, np.ndarray]  # land drawn from each source, for any use
+
+    @property
+    def central_shortfall_ha(self) -> np.ndarray:
+        """Renewal land central settlers needed and renewal supply could not give."""
+        return self.central_need_ha - self.central_renewal_ha
+
+    @property
+    def limit(self) -> np.ndarray:
+        """The limit that bound: the grant's, except that a central district whose settlers'
+        renewal need was not met was bound by renewal supply (plan §7)."""
+        short = self.central_shortfall_ha > 1e-9
+        return np.where(short, Limit.RENEWAL, self.grant.limit).astype(np.int64)
 
     def record(self) -> Record:
         entitlement = with_city(self.entitlement)
@@ -202,12 +223,14 @@ class LandYear:
             "linked_land_ha": with_city(linked),
             **{f"linked_{s}_ha": with_city(self.grant.by_source[s]) for s in LAND_SOURCES},
             "land_shortfall_ha": with_city(self.entitlement - linked),
-            "land_binding_limit": with_value(self.grant.limit, np.nan),
+            "land_binding_limit": with_value(self.limit, np.nan),
             **{
                 f"linked_{use}_ha": with_city(value)
                 for use, value in uses(linked, self.settled, self.params).items()
             },
+            "central_renewal_need_ha": with_city(self.central_need_ha),
             "central_renewal_ha": with_city(self.central_renewal_ha),
+            "central_renewal_shortfall_ha": with_city(self.central_shortfall_ha),
             "other_land_demand_ha": with_city(self.other_demand_ha),
             "other_land_granted_ha": with_city(self.other_granted_ha),
             "new_construction_land_ha": with_city(self.grant.new_land_ha + self.other_granted_ha),
@@ -249,6 +272,8 @@ class LandBook:
             entitlement = entitlement.sum() * self.prior_shares
         supply = Supply.of(params, self.stock_ha, self.ceiling_ha)
         grant = allocate(entitlement, supply, params.source_order, self.central)
+        # Central settlers get no new land (国土资发〔2016〕123号) but need what linked land would
+        # serve them first, housing and services, from renewal of existing land (plan §7).
         need_m2 = params.housing_m2_per_person + params.services_m2_per_person
         central_need = np.where(self.central, settled * need_m2 / M2_PER_HA, 0.0)
         central_renewal = supply.take("renewal", central_need)
@@ -257,7 +282,16 @@ class LandBook:
         other = allocate_other(other_demand, supply)
         self.stock_ha = self.stock_ha + grant.new_land_ha + other
         return LandYear(
-            settled, standard, entitlement, grant, central_renewal, other_demand, other, params
+            settled,
+            standard,
+            entitlement,
+            grant,
+            central_need,
+            central_renewal,
+            other_demand,
+            other,
+            params,
+            supply.drawn,
         )
 
     def stock_record(self, urban_residents: np.ndarray) -> Record:

@@ -42,12 +42,16 @@ LAND_USES: tuple[LandUse, ...] = get_args(LandUse)
 
 
 class Limit(IntEnum):
-    """Which limit stopped a district from receiving its full land entitlement in a year."""
+    """Which limit stopped a district from receiving land for its settlers in a year: its full
+    entitlement of linked land or, in a central district, the renewal land its settlers need."""
 
     NONE = 0
     SUPPLY = 1  # the annual plan quota, rural exit and renewal land were used up
     CEILING = 2  # the planned construction-land ceiling stopped new land
     CENTRAL = 3  # a central district: no new land for settlement (国土资发〔2016〕123号)
+    # A central district whose settlers needed more renewal land than renewal supplied (plan §7
+    # 城市更新): no new land for them, and existing land not enough to house them either.
+    RENEWAL = 4
 
     @property
     def label(self) -> str:

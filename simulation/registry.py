@@ -3,9 +3,10 @@
 Registered persons are kept as (registration district x residence district) matrices: most
 live where they are registered, but talent settlers registered at an employer's collective
 address may live elsewhere (人户分离). Registration sets the registered population and the hukou
-urbanization rate of a district; residence sets its resident population. Each change is written
-to the year's ledger as it is applied, so the yearly account can check the stock against flows
-that were recorded apart from it.
+urbanization rate of a district; residence sets its resident population. The yearly account
+(`simulation.accounts`) checks the registered stock against flows counted apart from the
+registry: settlement from the heads' own records, natural change and hukou moved out from the
+rates and the published stock, university moves from the students' cohorts.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import numpy as np
 
 from simulation.config import DistrictTable
 from simulation.population import Registration
-
-LEDGER = ("settled", "natural", "moved_out", "students_in", "students_out")
 
 
 def _rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -45,72 +44,56 @@ class Registry:
         # registration is an urban residence.
         self.urban_address = np.diag(urban)
         self.urban_living = np.diag(urban)
-        self.start_year()
-
-    # --- the year's ledger --------------------------------------------------------------------
-
-    def start_year(self) -> None:
-        self.ledger = {name: np.zeros(self.n) for name in LEDGER}
 
     def _add(
-        self,
-        entry: str,
-        persons: np.ndarray,
-        urban_address: np.ndarray,
-        urban_living: np.ndarray,
+        self, persons: np.ndarray, urban_address: np.ndarray, urban_living: np.ndarray
     ) -> None:
         self.persons += persons
         self.urban_address += urban_address
         self.urban_living += urban_living
-        self.ledger[entry] += persons.sum(axis=1)
 
     # --- flows ----------------------------------------------------------------------------------
 
     def register(self, registration: Registration) -> None:
         """Settlers join where they register, living where they live."""
-        self._add(
-            "settled", registration.persons, registration.urban_address, registration.urban_living
-        )
+        self._add(registration.persons, registration.urban_address, registration.urban_living)
 
     def year_end(self, natural_rate: float, out_rate: float) -> tuple[np.ndarray, np.ndarray]:
         """Births less deaths, and registered residents moving their hukou out of the city (and
         leaving it), both in proportion to the registered population before either: returns
         the natural change and the persons moved out, per district."""
         base = self.hukou
-        natural = self._change("natural", np.rint(base * natural_rate))
-        moved_out = -self._change("moved_out", -np.rint(base * out_rate))
+        natural = self._change(np.rint(base * natural_rate))
+        moved_out = -self._change(-np.rint(base * out_rate))
         return natural, moved_out
 
-    def _change(self, entry: str, change: np.ndarray) -> np.ndarray:
-        """Add `change` persons to each district of registration, spread over its cells and
-        their urban parts in proportion to what they hold."""
-        magnitude = np.abs(change)
-        cells = _rounded_split(magnitude, self.persons)
-        address = _rounded_split(
-            np.rint(magnitude * self._share(self.urban_address)), self.urban_address
-        )
-        living = _rounded_split(
-            np.rint(magnitude * self._share(self.urban_living)), self.urban_living
-        )
-        sign = np.sign(change)[:, None]
+    def _change(self, change: np.ndarray) -> np.ndarray:
+        """Add `change` persons to each district of registration, spread over its cells in
+        proportion to the persons they hold; each cell's part is then split by the cell's own
+        urban shares, so that no urban part ever exceeds the persons of its cell."""
+        cells = np.sign(change)[:, None] * _rounded_split(np.abs(change), self.persons)
         self._add(
-            entry,
-            sign * cells,
-            sign * np.minimum(address, cells),
-            sign * np.minimum(living, cells),
+            cells,
+            self._urban_part(cells, self.urban_address),
+            self._urban_part(cells, self.urban_living),
         )
         return change
 
-    def _share(self, urban: np.ndarray) -> np.ndarray:
-        """Urban share of each district's registered persons."""
-        hukou = self.hukou
-        return np.divide(urban.sum(axis=1), hukou, out=np.zeros(self.n), where=hukou > 0)
+    def _urban_part(self, cells: np.ndarray, urban: np.ndarray) -> np.ndarray:
+        """Of each cell's change, the urban persons: the cell's urban share of it, rounded.
 
-    def students(self, entry: str, persons: np.ndarray) -> None:
+        A cell losing c of its p persons, u of them urban, loses rint(c u / p) urban persons:
+        at most u (as c <= p) and at least c - (p - u) (the rounding moves less than one
+        person), so both the urban and the other persons stay between zero and the cell's.
+        """
+        share = np.divide(urban, self.persons, out=np.zeros_like(urban), where=self.persons > 0)
+        return np.rint(cells * share)
+
+    def students(self, persons: np.ndarray) -> None:
         """Students registering at (or leaving) their university's collective address: urban,
         living where they study. `persons` is signed, per district."""
         cells = np.diag(persons)
-        self._add(entry, cells, cells, cells)
+        self._add(cells, cells, cells)
 
     # --- stocks ---------------------------------------------------------------------------------
 

@@ -283,7 +283,7 @@ _CATALOGUE: tuple[Variable, ...] = (
         "land_shortfall_ha",
         "ha",
         "Land shortfall",
-        "entitlement not granted",
+        "entitlement not granted (a central district has none: see central_renewal_shortfall_ha)",
         kind="flow",
     ),
     _v(
@@ -309,10 +309,29 @@ _CATALOGUE: tuple[Variable, ...] = (
         for use in LAND_USES
     ),
     _v(
+        "central_renewal_need_ha",
+        "ha",
+        "Renewal need of central settlers",
+        "renewal land the year's settlers of a central district need, which gets no new land for "
+        "them (国土资发〔2016〕123号): settled_counted_for_land x the housing and services land "
+        "per person linked land would serve (plan §7); 0 outside the centre",
+        kind="flow",
+    ),
+    _v(
         "central_renewal_ha",
         "ha",
         "Renewal land housing central settlers",
-        "existing land renewed for settlers of a central district, which gets no new land for them",
+        "existing land renewed for settlers of a central district, within the renewal supply "
+        "that linked land left (plan §7 城市更新)",
+        kind="flow",
+    ),
+    _v(
+        "central_renewal_shortfall_ha",
+        "ha",
+        "Renewal need not met",
+        "central_renewal_need_ha - central_renewal_ha: central settlers' land that renewal supply "
+        "could not give (binding limit 'renewal'); apart from land_shortfall_ha, which is "
+        "linked-land entitlement not granted",
         kind="flow",
     ),
     _v(

@@ -53,7 +53,7 @@ def test_hukou_moved_out_but_not_removed_breaks_the_registered_account(scenario,
         Registry,
         "year_end",
         lambda self, natural, out: (
-            self._change("natural", np.rint(self.hukou * natural)),
+            self._change(np.rint(self.hukou * natural)),
             np.zeros(self.n),
         ),
     )
@@ -70,6 +70,18 @@ def test_a_settler_lost_by_the_registry_breaks_the_registered_account(scenario, 
 
     monkeypatch.setattr(engine.Model, "register", leaky)
     with pytest.raises(AccountError, match=r"2018, district Edge, registered population"):
+        simulation.run(scenario)
+
+
+def test_urban_persons_kept_when_their_cell_loses_persons_breaks_the_urban_account(
+    scenario, monkeypatch
+):
+    """Core's registered are all urban: hukou moved out that takes no urban persons with it
+    leaves more urban persons than persons."""
+    monkeypatch.setattr(Registry, "_urban_part", lambda self, cells, urban: np.maximum(cells, 0))
+    with pytest.raises(
+        AccountError, match=r"2018, district Core, registered persons at an urban address: more"
+    ):
         simulation.run(scenario)
 
 
@@ -115,3 +127,44 @@ def test_new_land_above_the_ceiling_breaks_the_land_account(scenario, monkeypatc
     monkeypatch.setattr(land.Supply, "of", staticmethod(no_ceiling))
     with pytest.raises(AccountError, match="above its ceiling"):
         simulation.run(scenario.with_values({"land.plan_quota_ha": 500}))
+
+
+def test_renewal_land_added_to_the_stock_breaks_the_land_account(scenario, monkeypatch):
+    """Renewal reuses existing land: a stock that grows by it, here Core's renewal for its
+    settlers (Core gets no new land at all), no longer balances with the new land drawn."""
+    original = land.LandBook.grant
+
+    def renewal_added(self, params, *args):
+        year = original(self, params, *args)
+        self.stock_ha = self.stock_ha + year.grant.by_source["renewal"] + year.central_renewal_ha
+        return year
+
+    monkeypatch.setattr(land.LandBook, "grant", renewal_added)
+    with pytest.raises(
+        AccountError, match=r"2018, district Core, urban construction land: start 160.00 \+ in 0.00"
+    ):
+        simulation.run(scenario)
+
+
+def test_renewal_counted_as_new_land_breaks_the_land_account(scenario, monkeypatch):
+    """Edge's linked land comes from renewal too once its plan quota and rural exit run out:
+    counting it as new land raises the stock and the published new land above what the plan
+    quota and rural exit gave."""
+    monkeypatch.setattr(land.Grant, "new_land_ha", property(lambda self: self.linked_ha))
+    with pytest.raises(AccountError, match=r"2018, district Edge, urban construction land: start"):
+        simulation.run(scenario)
+
+
+def test_renewal_drawn_beyond_its_supply_breaks_the_land_account(scenario, monkeypatch):
+    """Core's settlers need more than its 0.5 ha of renewal a year: a supply that gives them
+    all of it draws more than there is."""
+    original = land.Supply.take
+
+    def unlimited_renewal(self, source, need):
+        if source == "renewal":
+            self.left["renewal"] = self.left["renewal"] + need
+        return original(self, source, need)
+
+    monkeypatch.setattr(land.Supply, "take", unlimited_renewal)
+    with pytest.raises(AccountError, match=r"2018, district \w+, renewal land: drew"):
+        simulation.run(scenario)

@@ -64,17 +64,37 @@ def test_land_by_hand(table):
     assert series(table, "linked_renewal_ha", "B") == pytest.approx([0.2, 0.2, 0.2])
     assert series(table, "land_shortfall_ha", "B") == pytest.approx([0.3, 0.3, 0.3])
     assert series(table, "land_binding_limit", "B") == [1, 1, 1]
+    # The 2.7 ha granted serve housing first (300 x 30 m2 = 0.9 ha), then services (300 x
+    # 25 m2 = 0.75 ha); the 1.05 ha left go to necessary industry.
+    assert series(table, "linked_housing_ha", "B") == pytest.approx([0.9, 0.9, 0.9])
+    assert series(table, "linked_services_ha", "B") == pytest.approx([0.75, 0.75, 0.75])
+    assert series(table, "linked_industry_ha", "B") == pytest.approx([1.05, 1.05, 1.05])
     assert series(table, "urban_construction_land_ha", "B") == pytest.approx(
         [81.0, 83.5, 86.0, 88.5]
     )
     per_capita = series(table, "construction_land_per_capita_m2", "B")
     assert per_capita == pytest.approx([90.0, 835_000 / 9_042, 860_000 / 9_087, 885_000 / 9_135])
     # A is central: no standard and no new land; its 100 settlers need 100 x 55 m2 = 0.55 ha,
-    # of which renewal has 0.3 ha a year.
+    # of which renewal has 0.3 ha a year: 0.25 ha is not met, and renewal supply bound.
     assert series(table, "land_standard_m2_per_person", "A") == [0, 0, 0]
     assert series(table, "linked_land_ha", "A") == [0, 0, 0]
+    assert series(table, "central_renewal_need_ha", "A") == pytest.approx([0.55, 0.55, 0.55])
     assert series(table, "central_renewal_ha", "A") == pytest.approx([0.3, 0.3, 0.3])
+    assert series(table, "central_renewal_shortfall_ha", "A") == pytest.approx([0.25] * 3)
+    assert series(table, "land_binding_limit", "A") == [4, 4, 4]
+    assert series(table, "land_shortfall_ha", "A") == [0, 0, 0]  # no entitlement to fall short of
     assert series(table, "urban_construction_land_ha", "A") == [100, 100, 100, 100]
+
+
+def test_a_provincial_adjustment_given_as_a_series_applies_from_its_year():
+    """The province raises the standard by 10 % in 2020, none before (国土资发〔2016〕123号
+    allows ±10 %): B's first-tier 100 m2 becomes 110 m2 in 2020 only, and its 300 settlers'
+    entitlement 3.3 ha; the supply of 2.7 ha still binds, so the grant is unchanged."""
+    scenario = simulation.load_scenario(HAND, {"land.adjustment": {"2019": 0.0, "2020": 0.1}})
+    table = simulation.run(scenario).table
+    assert series(table, "land_standard_m2_per_person", "B") == pytest.approx([100, 100, 110])
+    assert series(table, "land_entitlement_ha", "B") == pytest.approx([3.0, 3.0, 3.3])
+    assert series(table, "linked_land_ha", "B") == pytest.approx([2.7, 2.7, 2.7])
 
 
 def test_talent_settlers_registering_where_they_work_by_hand():

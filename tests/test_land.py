@@ -175,9 +175,28 @@ def test_a_hand_worked_year_of_land():
     assert year.central_renewal_ha.tolist() == [1.0, 0.0]
     assert year.other_granted_ha.tolist() == [3.0, 0.0]
     np.testing.assert_allclose(b.stock_ha, [1003.0, 1006.0])  # renewal adds no land
+    drawn = {source: values.tolist() for source, values in year.drawn.items()}
+    assert drawn == {"plan_quota": [3.0, 5.0], "rural_exit": [0.0, 1.0], "renewal": [1.0, 0.5]}
     record = year.record()
     assert record["new_construction_land_ha"].tolist() == [3.0, 6.0, 9.0]
     assert record["land_shortfall_ha"].tolist() == [0.0, 3.5, 3.5]
+    assert record["central_renewal_need_ha"].tolist() == [1.0, 0.0, 1.0]
+    assert record["central_renewal_shortfall_ha"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_central_settlers_beyond_the_renewal_supply_are_bound_by_renewal():
+    """Core's 500 settlers need 500 x 50 m2 = 2.5 ha of renewal land; it has 2 ha. The 0.5 ha
+    not met is the renewal shortfall, apart from the (linked) land shortfall, and the limit
+    that bound is renewal supply."""
+    b, p = book()
+    year = b.grant(p, np.array([500.0, 0.0]), np.array([100.0, 100.0]), np.zeros(2))
+    record = year.record()
+    assert record["central_renewal_need_ha"].tolist() == [2.5, 0.0, 2.5]
+    assert record["central_renewal_ha"].tolist() == [2.0, 0.0, 2.0]
+    assert record["central_renewal_shortfall_ha"].tolist() == [0.5, 0.0, 0.5]
+    assert record["land_shortfall_ha"].tolist() == [0.0, 0.0, 0.0]
+    assert record["land_binding_limit"][:2].tolist() == [Limit.RENEWAL, Limit.NONE]
+    np.testing.assert_allclose(b.stock_ha, [1000.0, 1000.0])  # renewal adds no land
 
 
 def test_other_demand_grows_with_urban_residents_and_moves_the_standard():

@@ -80,7 +80,21 @@ def test_the_standard_follows_last_years_per_capita_land(table):
 def test_the_tiny_city_hits_both_supply_and_ceiling_limits(table):
     limits = set(series(table, "land_binding_limit", "Edge").tolist())
     assert {1.0, 2.0} <= limits
-    assert set(series(table, "land_binding_limit", "Core").tolist()) == {3.0}
+
+
+def test_core_settlers_need_more_renewal_than_its_half_hectare_a_year(table):
+    """Core is central: no new land, and its settlers need 55 m2 each (30 housing, 25
+    services) of renewal land, of which it has 0.5 ha a year; more than 91 settlers a year
+    need more than that, so renewal supply binds every year and the rest is not met."""
+    counted = series(table, "settled_counted_for_land", "Core")
+    assert np.all(counted > 91)
+    need = series(table, "central_renewal_need_ha", "Core")
+    np.testing.assert_allclose(need, counted * 55 / 10_000)
+    np.testing.assert_allclose(series(table, "central_renewal_ha", "Core"), 0.5)
+    np.testing.assert_allclose(series(table, "central_renewal_shortfall_ha", "Core"), need - 0.5)
+    assert set(series(table, "land_binding_limit", "Core").tolist()) == {4.0}  # renewal
+    np.testing.assert_array_equal(series(table, "land_shortfall_ha", "Core"), 0)  # no entitlement
+    np.testing.assert_array_equal(series(table, "central_renewal_need_ha", "Edge"), 0)
 
 
 def test_same_seed_same_table_different_seed_different_table(scenario, table):
@@ -129,14 +143,6 @@ def test_persons_per_agent_scales_people_not_results(scenario):
     assert np.all(settled <= scenario.channels.talent.quota[1])
     start = table.value_at("resident_population", scenario.base_year, "ALL")
     assert abs(start - 50_000) < 2 * 5  # each district loses less than one agent to rounding
-
-
-def test_linked_land_uses_add_up_to_the_grant(table):
-    for d in ("Core", "Edge", "ALL"):
-        parts = sum(
-            series(table, f"linked_{use}_ha", d) for use in ("housing", "services", "industry")
-        )
-        np.testing.assert_allclose(parts, series(table, "linked_land_ha", d))
 
 
 def test_settling_moves_nobody(scenario):

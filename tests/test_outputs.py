@@ -158,11 +158,14 @@ def _row(text: str, section: str, *first: str) -> list[str]:
 def test_report_limit_cell_names_each_limit_with_its_years(results):
     years = list(results.scenario.years)
     table = _replace(results.table, "land_binding_limit", "Edge", [1, 2, 2, 2, 0])
+    table = _replace(table, "land_binding_limit", "Core", [3, 4, 4, 4, 3])
     text = render(table, results.manifest)
     edge = _row(text, LAND, "Edge")
     assert edge[-1] == f"supply 1 yr ({years[0]}); ceiling 3 yrs ({years[1]}-{years[3]})"
     core = _row(text, LAND, "Core")
-    assert core[-1] == f"central {len(years)} yrs ({years[0]}-{years[-1]})"
+    assert core[-1] == (
+        f"central 2 yrs ({years[0]}, {years[4]}); renewal 3 yrs ({years[1]}-{years[3]})"
+    )
 
 
 def test_report_splits_linked_land_and_states_the_planning_band(results):

@@ -82,6 +82,20 @@ def test_strict_core_gives_baiyun_and_panyu_no_new_land_for_settlers(plan):
         assert total(strict, "central_renewal_ha", d) > 0  # housed through renewal instead
 
 
+def test_the_plans_central_districts_need_more_renewal_land_than_they_have(plan):
+    """At 55 m2 a settler, the central districts' settlers need more than the renewal land the
+    plan file gives them (ha a year): all of it goes to them, and renewal binds every year."""
+    supply = {"Liwan": 13.2, "Yuexiu": 7.6, "Haizhu": 20.2, "Tianhe": 21.6}
+    for d, renewal in supply.items():
+        need = plan.select("central_renewal_need_ha", d)[1]
+        assert np.all(need > renewal)
+        np.testing.assert_allclose(plan.select("central_renewal_ha", d)[1], renewal)
+        np.testing.assert_allclose(
+            plan.select("central_renewal_shortfall_ha", d)[1], need - renewal
+        )
+        assert set(plan.select("land_binding_limit", d)[1].tolist()) == {4}  # renewal
+
+
 def test_high_inflow_brings_more_arrivals_and_more_non_registered(plan):
     high = run("high_inflow")
     assert total(high, "arrivals") == pytest.approx(1.3 * total(plan, "arrivals"), rel=0.01)

@@ -86,6 +86,13 @@ def test_bad_series_are_refused_with_the_key(value, expected):
     assert info.value.key.startswith("flows.hukou_natural_growth")
 
 
+def test_a_provincial_adjustment_series_stays_within_the_national_bounds():
+    with pytest.raises(ScenarioError) as info:
+        simulation.load_scenario(TINY, {"land.adjustment": {"2018": 0.0, "2020": 0.2}})
+    assert info.value.key == "land.adjustment.2020"
+    assert "[-0.1, 0.1]" in info.value.expected
+
+
 def test_a_parameter_that_is_not_a_flow_takes_no_series():
     with pytest.raises(ScenarioError) as info:
         simulation.load_scenario(TINY, {"flows.return_age": {"2018": 60}})

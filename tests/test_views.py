@@ -528,9 +528,17 @@ def test_importing_the_package_loads_no_plotting_library():
 def test_the_land_section_tells_the_rest_of_the_land_story(one):
     text = markdown(one.table, one.manifest)
     land = section(text, "Land granted against entitlement")
-    renewal = one.table.select("central_renewal_ha", "Core")[1].sum()
-    assert renewal > 0
-    assert f"renewal of existing land housed them on {renewal:,.1f} ha" in land
+    need, renewal, unmet = (
+        one.table.select(v, "Core")[1].sum()
+        for v in ("central_renewal_need_ha", "central_renewal_ha", "central_renewal_shortfall_ha")
+    )
+    assert unmet > 0
+    assert "The central districts (Core) get no new land for their settlers" in land
+    assert (
+        f"their settlers needed {need:,.1f} ha; renewal supplied {renewal:,.1f} ha and "
+        f"{unmet:,.1f} ha was not met (limit *renewal* in the years it fell short)."
+    ) in land
+    assert "*renewal* — a central district whose settlers needed more renewal land" in land
     edge_rows = [line for line in land.splitlines() if line.startswith("| Edge |")]
     new = one.table.select("new_construction_land_ha", "Edge")[1].sum()
     assert edge_rows[1].rstrip(" |").endswith(f"{new:,.1f}")  # the second table: all new land

@@ -45,6 +45,7 @@ LIMIT_COLORS = {
     Limit.SUPPLY: "#e07b00",
     Limit.CEILING: "#c0392b",
     Limit.CENTRAL: "#5b6b8c",
+    Limit.RENEWAL: "#8e44ad",
 }
 BAND_ALPHA = 0.22
 BAND_LABEL = "5-95 % of replicates"
@@ -352,7 +353,7 @@ def plot_limits(
     names: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Which limit stopped each district's land entitlement, year by year (most common over
+    """Which limit stopped each district's land for settlers, year by year (most common over
     replicates)."""
     ds = districts(table)
     ax = new_axes(ax, (7.5, 0.8 + 0.32 * len(ds)))

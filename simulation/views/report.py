@@ -399,7 +399,9 @@ def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> Non
             "person; the status is at the end of the run. Limit that bound: *supply* — the "
             "annual plan quota, rural exit and renewal land were used up; *ceiling* — the "
             "planned construction-land ceiling stopped new land; *central* — a central "
-            "district, which gets no new land for settlement (国土资发〔2016〕123号)"
+            "district, which gets no new land for settlement (国土资发〔2016〕123号), its "
+            "settlers housed by renewal; *renewal* — a central district whose settlers needed "
+            "more renewal land than renewal supplied (plan §7)"
             + (
                 "; with replicates, the limit most replicates report."
                 if ctx.replicates > 1
@@ -407,6 +409,7 @@ def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> Non
             )
         ),
     )
+    _central_renewal(ctx, doc)
     _other_land(ctx, doc)
     uses = [f"linked_{u}_ha" for u in LAND_USES]
     doc.add(
@@ -420,30 +423,63 @@ def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> Non
     _images(doc, figures, LAND_FIGURES)
 
 
-OTHER_LAND = (
+CENTRAL_RENEWAL = (
+    "central_renewal_need_ha",
     "central_renewal_ha",
+    "central_renewal_shortfall_ha",
+)
+OTHER_LAND = (
     "other_land_demand_ha",
     "other_land_granted_ha",
     "new_construction_land_ha",
 )
 
 
+def _central_renewal(ctx: Context, doc: Document) -> None:
+    """Settlers of the central districts: the renewal land they needed, what renewal supplied
+    and what it did not (国土资发〔2016〕123号 gives them no new land; plan §7 renewal)."""
+    central = [
+        d for d in ctx.scenario["land"].get("central_districts", ()) if d in districts(ctx.table)
+    ]
+    if not central or not set(CENTRAL_RENEWAL) <= set(ctx.table.variables):
+        return
+    need, renewed, unmet = (ctx.hectares(v) for v in CENTRAL_RENEWAL)
+    land = ctx.scenario["land"]
+    per_person = float(land["housing_m2_per_person"]) + float(land["services_m2_per_person"])
+    doc.add(
+        Paragraph(
+            f"The central districts ({', '.join(ctx.name(d) for d in central)}) get no new land "
+            "for their settlers (国土资发〔2016〕123号); they are to be housed by renewal of "
+            f"existing land (plan §7). At {per_person:g} m2 a person for housing and services, "
+            f"their settlers needed {need.text} ha; renewal supplied {renewed.text} ha and "
+            f"{unmet.text} ha was not met"
+            + (" (limit *renewal* in the years it fell short)." if unmet.mean > 0 else ".")
+        ),
+        table(
+            ("district", *(label(v) for v in CENTRAL_RENEWAL)),
+            [
+                (ctx.name(d), *(ctx.hectares(v, d).with_interval for v in CENTRAL_RENEWAL))
+                for d in (*central, CITY)
+            ],
+            numeric=(1, 2, 3),
+        ),
+    )
+
+
 def _other_land(ctx: Context, doc: Document) -> None:
-    """The rest of the land story: renewal housing central settlers, and other new land."""
+    """The rest of the land story: other new land besides the linked land."""
     if not set(OTHER_LAND) <= set(ctx.table.variables):
         return
-    renewal = ctx.hectares("central_renewal_ha")
     wanted, other = ctx.hectares("other_land_demand_ha"), ctx.hectares("other_land_granted_ha")
     new = ctx.hectares("new_construction_land_ha")
     doc.add(
         Paragraph(
-            "Linked land is only part of each district's land. A central district gets no new "
-            f"land for its settlers; renewal of existing land housed them on {renewal.text} ha. "
-            "The annual plan also serves other demand (industry, infrastructure, the growth of "
-            f"urban residents): {wanted.text} ha was wanted and {other.text} ha granted, within "
-            "what linked land left of the plan quota and of rural exit, and under the ceiling. "
-            f"In all, {new.text} ha of new urban construction land, which sets each year's land "
-            "per urban resident and with it the next year's standard."
+            "Linked land is only part of each district's land. The annual plan also serves other "
+            f"demand (industry, infrastructure, the growth of urban residents): {wanted.text} ha "
+            f"was wanted and {other.text} ha granted, within what linked land left of the plan "
+            f"quota and of rural exit, and under the ceiling. In all, {new.text} ha of new urban "
+            "construction land, which sets each year's land per urban resident and with it the "
+            "next year's standard."
         ),
         table(
             ("district", *(label(v) for v in OTHER_LAND)),
@@ -451,7 +487,7 @@ def _other_land(ctx: Context, doc: Document) -> None:
                 (ctx.name(d), *(ctx.hectares(v, d).with_interval for v in OTHER_LAND))
                 for d in ctx.table.districts
             ],
-            numeric=(1, 2, 3, 4),
+            numeric=(1, 2, 3),
         ),
     )
 
