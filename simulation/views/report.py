@@ -1,8 +1,10 @@
 """The planner report of one scenario's runs: targets, settlement, land, quotas, fiscal side,
 whether the replicates were enough, the assumed inputs and how to reproduce the run.
 
-Reads the long table and the manifest only; what it states about policy (targets met, paths,
-limits) is what the model published as variables, never re-derived here.
+Reads the long table and the manifest only; what it states about policy (targets met, their
+goals and paths, limits) is what the model published as variables, never re-derived here. What
+the scenario describes (the channels open, the targets' years, the planning band) comes from the
+manifest, with no default for a missing value.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from simulation.variables import VARIABLES, label
 from simulation.views.document import Document, Heading, Image, Paragraph, bullets, table
 from simulation.views.plots import TARGET_VALUES
 from simulation.views.rounding import Estimate, Precision, change, number
-from simulation.views.series import at_year, display_names, districts, matrix, modal, totals
+from simulation.views.series import (
+    at_year,
+    described,
+    display_names,
+    districts,
+    matrix,
+    modal,
+    totals,
+)
 
 BAND = {-1: "below", 0: "within", 1: "above"}
 SECTIONS = ("population", "flows", "reforms", "channels", "land", "fiscal", "targets", "districts")
@@ -103,7 +113,7 @@ class Context:
         self.years = table.years
         self.base = int(self.years[0])
         self.last = int(self.years[-1])
-        self.targets: Mapping[str, Any] | None = self.scenario.get("targets")
+        self.targets: Mapping[str, Any] | None = described(self.scenario, "targets")
 
     def name(self, district: str) -> str:
         return self.names.get(district, district)
@@ -121,6 +131,10 @@ class Context:
     def stock(self, variable: str, year: int, district: str = CITY) -> Estimate:
         base = float(np.mean(at_year(self.table, variable, self.base, district)))
         return self.precision.persons(at_year(self.table, variable, year, district), base=base)
+
+    def goal(self, target: str) -> float:
+        """A target's goal as the model published it (the same in every year)."""
+        return float(np.mean(at_year(self.table, f"target_{target}_goal", self.base)))
 
 
 # --- headline and targets --------------------------------------------------------------------
@@ -196,7 +210,7 @@ def target_lines(ctx: Context) -> list[str]:
     lines = []
     for target, (title, _) in TARGET_NAMES.items():
         value = _target_value(ctx, target, year)
-        goal = float(np.mean(at_year(ctx.table, f"target_{target}_path", year)))
+        goal = ctx.goal(target)
         met = at_year(ctx.table, f"target_{target}_met", year)
         hits = int(np.sum(met == 1))
         if ctx.replicates == 1:
@@ -269,9 +283,9 @@ def targets_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> 
     doc.add(
         Paragraph(
             f"Targets for {t['year']}: registered population about "
-            f"{t['hukou_population']:,.0f}, hukou urbanization about "
-            f"{t['hukou_urbanization_rate']:.2f} %, the gap between resident and hukou "
-            f"urbanization narrowed by at least {t['gap_narrowing_pp']:.2f} points since "
+            f"{ctx.goal('hukou_population'):,.0f}, hukou urbanization about "
+            f"{ctx.goal('hukou_urbanization'):.2f} %, the gap between resident and hukou "
+            f"urbanization narrowed by at least {ctx.goal('gap_narrowing'):.2f} points since "
             f"{t['baseline_year']}. Before {t['year']}, *on track* means at or above a straight "
             f"line from the {ctx.base} value (for the gap, from no narrowing in "
             f"{t['baseline_year']}) to the target, with the same tolerance."
@@ -301,8 +315,7 @@ def shift_sentence(ctx: Context) -> str:
 
 
 def _open_channels(ctx: Context) -> list[str]:
-    channels = ctx.scenario.get("channels", {})
-    return [c for c in CHANNELS if channels.get(c, {}).get("enabled", True)]
+    return [c for c in CHANNELS if described(ctx.scenario, f"channels.{c}.enabled")]
 
 
 def settlement_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> None:
@@ -357,7 +370,7 @@ def _per_capita(ctx: Context, district: str) -> str:
 
 
 def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> None:
-    band = ctx.scenario["land"]["planning_band_m2"]
+    band = described(ctx.scenario, "land.planning_band_m2")
     entitled, granted = ctx.hectares("land_entitlement_ha"), ctx.hectares("linked_land_ha")
     short = ctx.hectares("land_shortfall_ha")
     sources = "; ".join(
