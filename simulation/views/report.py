@@ -54,6 +54,7 @@ SETTLEMENT_FIGURES = (
     "population_districts",
     "urbanization",
     "map_settled",
+    "map_settled_by_residence",
 )
 LAND_FIGURES = (
     "land",
@@ -324,19 +325,24 @@ def settlement_section(ctx: Context, doc: Document, figures: Mapping[str, str]) 
         "district",
         *(VARIABLES[f"settled_{c}"].label.split(": ")[1] for c in open_),
         "dependents",
-        "total",
+        "total, where registered",
+        "total, where living",
     )
     rows = []
     for d in ctx.table.districts:
         cells = [ctx.persons(f"settled_{c}", d).with_interval for c in open_]
         cells.append(ctx.persons("settled_dependents", d).with_interval)
         cells.append(ctx.persons("settled_total", d).with_interval)
+        cells.append(ctx.persons("settled_by_residence", d).with_interval)
         rows.append((ctx.name(d), *cells))
     doc.add(
         Heading("Settlement by channel and district"),
         Paragraph(
-            f"Persons settled over {_span(ctx.base + 1, ctx.last)}: main applicants by channel, "
-            "the dependents who registered with them, and everyone together."
+            f"Persons settled over {_span(ctx.base + 1, ctx.last)}, counted in the district "
+            "where they registered their hukou: main applicants by channel, the dependents who "
+            "registered with them, and everyone together. A talent may register at the "
+            "employer's district (plan §5 一), which need not be where the household lives: the "
+            "last column counts the same settlers in the district where they live."
         ),
         table(header, rows, numeric=tuple(range(1, len(header)))),
     )
