@@ -489,10 +489,39 @@ def test_replicated_report_judges_whether_the_replicates_were_enough(many):
     )
     mean, half = mean_interval(totals)
     relative = half / mean
-    assert cells[3] == f"{100 * relative:.2f} %"
-    assert cells[4] == ("enough" if relative < 0.01 else cells[4])
-    if relative >= 0.01:
-        assert cells[4].startswith("more replicates: about")
+    assert cells[3] == f"under 1 % of the mean (now {100 * relative:.2f} %)"
+    needed = math.ceil(3 * (relative / 0.01) ** 2)
+    assert cells[4] == ("enough" if relative < 0.01 else f"more replicates: about {needed:,}")
+
+
+def with_run_values(table: LongTable, variable: str, values: list[float]) -> LongTable:
+    """The table with the city's `variable` set to `values[r]` in every year of replicate r."""
+    mask = (table.variable == variable) & (table.district == CITY)
+    value = table.value.copy()
+    value[mask] = np.asarray(values)[table.replicate[mask].astype(int)]
+    return dataclasses.replace(table, value=value)
+
+
+@pytest.mark.parametrize(
+    "gaps", [[0.02, -0.01, 0.05], [0.50, 0.51, 0.52], [-0.30, 0.10, 0.35]], ids=str
+)
+def test_a_figure_near_zero_is_judged_in_points_not_relative_to_its_mean(many, gaps):
+    """The gap narrowed since the baseline can sit near zero, where a half-width relative to
+    the mean asks for absurd numbers of replicates: it is judged against 0.05 points."""
+    from scipy import stats
+
+    table = with_run_values(many.table, "gap_narrowing_since_baseline_pp", gaps)
+    text = markdown(table, many.manifest)
+    title = "Were the replicates enough?"
+    line = next(x for x in section(text, title).splitlines() if x.startswith("| Gap narrowed"))
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    half = stats.t.ppf(0.975, 2) * np.std(gaps, ddof=1) / math.sqrt(3)
+    assert cells[3] == "under 0.05 points"
+    needed = math.ceil(3 * (half / 0.05) ** 2)
+    assert cells[4] == ("enough" if half < 0.05 else f"more replicates: about {needed:,}")
+    assert "for 1 %" not in section(text, title)
+    rate = next(x for x in section(text, title).splitlines() if "Hukou urbanization rate" in x)
+    assert "| under 0.05 points |" in rate  # a rate too: its zero is not 'nothing'
 
 
 # --- the comparison --------------------------------------------------------------------------

@@ -64,7 +64,15 @@ LAND_FIGURES = (
     "map_linked_land",
     "map_land_per_capita",
 )
-ENOUGH = 0.01  # a headline's 95 % half-width under 1 % of its mean: enough replicates
+#: Enough replicates: a count's (or land's, money's) 95 % half-width under 1 % of its mean.
+ENOUGH = 0.01
+#: Enough replicates for a rate or a difference of rates: a 95 % half-width under 0.05 points.
+#: A difference of rates (the gap narrowed since the baseline) is often near zero, where a
+#: half-width relative to the mean asks for thousands of replicates to pin down almost nothing;
+#: and the plan states its rate targets, and the "about" tolerance, to a tenth of a point,
+#: which an interval 0.1 points wide pins down.
+ENOUGH_POINTS = 0.05
+POINT_UNITS = ("%", "pp")
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -573,16 +581,29 @@ def outcome_text(outcome: Outcome, value: Estimate) -> str:
     return value.text
 
 
-def verdict(relative: float, replicates: int) -> str:
-    """Whether R replicates pinned a mean down to 1 %, and how many would."""
-    if math.isnan(relative):
-        return "one run: no interval"
-    if relative < ENOUGH:
-        return "enough"
-    if math.isinf(relative):
-        return "mean is zero: judge by the interval"
-    needed = math.ceil(replicates * (relative / ENOUGH) ** 2)
-    return f"more replicates: about {needed:,} for 1 %"
+def verdict(estimate: Estimate, unit: str, replicates: int) -> tuple[str, str]:
+    """Whether `replicates` runs pinned a headline's mean down: the criterion (for a count,
+    with where it stands) and the verdict, with about how many replicates would be enough.
+
+    A rate or a difference of rates (`POINT_UNITS`) is judged in points, anything else
+    relative to its mean. The interval shrinks with the square root of the replicates.
+    """
+    if unit in POINT_UNITS:
+        criterion = f"under {ENOUGH_POINTS:g} points"
+        ratio = estimate.half_width / ENOUGH_POINTS
+    else:
+        relative = estimate.relative_half_width()
+        criterion = f"under {100 * ENOUGH:g} % of the mean"
+        if math.isfinite(relative):
+            criterion += f" (now {100 * relative:.2f} %)"
+        ratio = relative / ENOUGH
+    if math.isnan(ratio):
+        return criterion, "one run: no interval"
+    if math.isinf(ratio):
+        return criterion, "mean is zero: judge by the interval"
+    if ratio < 1:
+        return criterion, "enough"
+    return criterion, f"more replicates: about {math.ceil(replicates * ratio**2):,}"
 
 
 def replicates_section(ctx: Context, doc: Document) -> None:
@@ -601,31 +622,36 @@ def replicates_section(ctx: Context, doc: Document) -> None:
         runs = outcome.by_run(ctx.table)
         samples = np.asarray(list(runs.values()))
         estimate = _outcome_estimate(ctx, outcome, samples)
-        relative = estimate.relative_half_width()
         rows.append(
             (
                 outcome.title,
                 outcome_text(outcome, estimate),
                 number(estimate.half_width, estimate.step),
-                "n/a"
-                if math.isnan(relative) or math.isinf(relative)
-                else f"{100 * relative:.2f} %",
-                verdict(relative, ctx.replicates),
+                *verdict(estimate, outcome.unit, ctx.replicates),
             )
         )
     doc.add(
         Paragraph(
             f"For each headline figure: its mean over the {ctx.replicates} replicates, the "
-            "half-width of the 95 % interval of that mean, and the half-width relative to the "
-            "mean. Under 1 % the replicates are enough; otherwise the interval shrinks with the "
-            "square root of the number of replicates, which gives the number suggested."
+            f"half-width of the 95 % interval of that mean, and when that is {ENOUGH_CRITERIA}"
         ),
         table(
-            ("headline figure", "mean", "95 % half-width", "relative", "verdict"),
+            ("headline figure", "mean", "95 % half-width", "enough when", "verdict"),
             rows,
-            numeric=(1, 2, 3),
+            numeric=(1, 2),
         ),
     )
+
+
+ENOUGH_CRITERIA = (
+    "enough. A count, land or money is pinned down when the half-width is under 1 % of its "
+    "mean. A rate (%) or a difference of rates (points) is judged in points instead, under "
+    f"{ENOUGH_POINTS:g} points: the plan states its rate targets to a tenth of a point, and a "
+    "difference of rates such as the gap narrowed since the baseline is often near zero, where "
+    "a half-width relative to the mean would ask for thousands of replicates to pin down almost "
+    "nothing. The interval shrinks with the square root of the number of replicates, which "
+    "gives the number suggested."
+)
 
 
 def _value(value: Any, unit: str) -> str:
