@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from simulation.api import Results, run
 from simulation.config import Scenario
-from simulation.errors import AccountError, MissingExtraError, PeoplelandError, ScenarioError
+from simulation.errors import (
+    AccountError,
+    ManifestError,
+    MissingExtraError,
+    PeoplelandError,
+    ScenarioError,
+)
 from simulation.experiments.evaluate import evaluate
 from simulation.results import LongTable, Summary, summarize
 from simulation.scenario import load_scenario
@@ -19,6 +25,7 @@ from simulation.scenario import load_scenario
 __all__ = [
     "AccountError",
     "LongTable",
+    "ManifestError",
     "MissingExtraError",
     "PeoplelandError",
     "Results",

@@ -75,3 +75,18 @@ class ResourceError(PeoplelandError):
             f"{self.limit_mib:,.0f} MiB it may use (raise it with --max-memory, or use a larger "
             "persons_per_agent)"
         )
+
+
+class ManifestError(PeoplelandError, KeyError):
+    """A manifest lacks a value of the scenario's description that a figure or report states.
+
+    Views take no default for the policy they describe: a manifest made by `simulation.run`
+    holds every value, so a missing one means a manifest written by hand or by another version.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+    def __str__(self) -> str:
+        return f"manifest: {self.key}: expected the scenario's value (no default), got nothing"

@@ -134,6 +134,7 @@ class TargetTracker:
             met = level >= self._floor(target, goal)
             on_track = level >= self._floor(target, path)
             out[f"target_{target}_met"] = city_only(float(met), self.n)
+            out[f"target_{target}_goal"] = city_only(goal, self.n)
             out[f"target_{target}_path"] = city_only(path, self.n)
             out[f"target_{target}_on_track"] = city_only(float(on_track), self.n)
         return out

@@ -422,6 +422,15 @@ _CATALOGUE: tuple[Variable, ...] = (
                 kind="flag",
             ),
             _v(
+                f"target_{target}_goal",
+                unit,
+                f"Goal: {label}",
+                "the plan's goal in the target year (the gap: the narrowing since the baseline "
+                "required), the same in every year",
+                scope="city",
+                kind="rate",
+            ),
+            _v(
                 f"target_{target}_path",
                 unit,
                 f"Path to the target: {label}",

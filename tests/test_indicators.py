@@ -126,3 +126,14 @@ def test_the_path_to_a_target_is_a_straight_line_from_the_base_year():
     assert late["target_hukou_population_path"][-1] == 400.0  # the goal from the target year on
     # The gap path starts from no narrowing at the 2013 baseline: 2 pp by 2020, 5/7 of it by 2018.
     assert out["target_gap_narrowing_path"][-1] == pytest.approx(2.0 * 5 / 7)
+
+
+def test_each_target_publishes_its_goal_for_the_city_in_every_year():
+    """The goals a report states are the scenario's, published by the model, not read back."""
+    track = tracker(targets(hukou_population=410.0, hukou_urbanization_rate=63.5))
+    for year in (2018, 2020, 2025):
+        out = track.record(year, rates())
+        assert out["target_hukou_population_goal"][-1] == 410.0
+        assert out["target_hukou_urbanization_goal"][-1] == 63.5
+        assert out["target_gap_narrowing_goal"][-1] == 2.0
+        assert np.isnan(out["target_hukou_population_goal"][:2]).all()

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,11 @@ import pytest
 
 import simulation
 from simulation.assumptions import assumed_inputs
+from simulation.errors import ManifestError
 from simulation.output import write_folder
 from simulation.results import COLUMNS, LongTable
 from simulation.variables import VARIABLES
-from simulation.views import report
+from simulation.views import report, run_files
 from simulation.views.document import to_markdown
 from simulation.views.rounding import Precision, change
 
@@ -277,6 +279,44 @@ def test_report_of_a_scenario_without_targets(results):
     assert "(target year)" not in text
     assert "(met)" not in text
     assert _row(text, LAND, "Edge")
+
+
+def test_report_states_the_goals_the_model_published(results):
+    """The goals in the report are the table's: a table whose published goals differ from the
+    scenario's shows the table's, in the targets section and in the headline margins."""
+    t = results.table
+    years = len(t.select("target_hukou_population_goal")[0])
+    table = _replace(t, "target_hukou_population_goal", "ALL", [12_345_678.0] * years)
+    table = _replace(table, "target_hukou_urbanization_goal", "ALL", [91.23] * years)
+    table = _replace(table, "target_gap_narrowing_goal", "ALL", [4.56] * years)
+    text = render(table, results.manifest)
+    paragraph = text.split("## Targets")[1].split("\n## ")[0]
+    assert "registered population about 12,345,678" in paragraph
+    assert "hukou urbanization about 91.23 %" in paragraph
+    assert "narrowed by at least 4.56 points" in paragraph
+    headline = text.split("## Headline")[1].split("\n## ")[0]
+    assert "a goal of about 12,345,678" in headline
+    assert "a goal of about 91.23 %" in headline
+    assert "a goal of narrowing it by at least 4.56 points" in headline
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["targets", "channels.points.enabled", "channels.talent", "land.planning_band_m2"],
+)
+def test_a_manifest_missing_a_described_value_is_an_error_not_a_default(results, key):
+    """Whether a channel is open, the targets' years and the planning band are the scenario's
+    description: a view reads them from the manifest and guesses none that is missing."""
+    manifest = copy.deepcopy(results.manifest)
+    *parents, last = key.split(".")
+    node = manifest["scenario"]
+    for part in parents:
+        node = node[part]
+    del node[last]
+    with pytest.raises(ManifestError, match=rf"^manifest: scenario\.{re.escape(key)}[.:]"):
+        render(results.table, manifest)
+    with pytest.raises(ManifestError):  # before any file is written
+        run_files(results.table, manifest)
 
 
 def test_report_lists_each_district_of_an_assumed_column(results):

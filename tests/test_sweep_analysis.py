@@ -12,11 +12,12 @@ import pytest
 import simulation
 from simulation.cli import main
 from simulation.errors import ScenarioError
-from simulation.experiments.analyze import indices, prim
+from simulation.experiments.analyze import covers_zero, indices, prim
 from simulation.experiments.design import DesignSpec, Parameter, unit_matrix
 from simulation.experiments.evaluate import as_outcome, evaluate
+from simulation.experiments.sweepfile import load_sweep
 from simulation.outcomes import Outcome, headlines
-from tests.sweep_helpers import TINY, read_csv, write_sweep
+from tests.sweep_helpers import ROOT, TINY, read_csv, write_sweep
 
 NAMES = ("strong", "weak", "inert")
 
@@ -151,6 +152,63 @@ def test_a_lever_that_does_not_act_gets_no_index_and_one_that_does_gets_a_large_
     assert "districts-settled_total.sum.png" in figures  # one outcome per district
     report = (morris_sweep / "analysis.md").read_text()
     assert "Replicates were averaged per design point" in report
+
+
+SOBOL = """
+[design]
+method = "saltelli"
+samples = 8
+seed = 4
+
+[parameters]
+"channels.talent.quota.Edge" = { low = 0, high = 600 }
+"land.adjustment" = { low = -0.10, high = 0.10 }
+
+[[outcomes]]
+variable = "settled_total"
+aggregate = "sum"
+"""
+
+
+def test_an_index_whose_interval_covers_zero_is_noise():
+    assert covers_zero(0.46, 0.60)  # an index as large as noise can make it
+    assert not covers_zero(0.46, 0.10)
+    assert covers_zero(0.0, 0.0)  # no effect at all
+    assert covers_zero(-0.02, 0.05)
+    assert covers_zero(float("nan"), 0.1)
+    assert not covers_zero(0.3, float("nan"))  # no interval (PAWN): taken as it is
+
+
+@pytest.mark.parametrize("seeds", ["common", "per_run"])
+def test_a_lever_with_no_path_to_an_outcome_is_not_reported_as_influential(tmp_path, seeds, capsys):
+    """The land standard's adjustment changes land, never who settles: it is not among the
+    influential parameters of settlement, but listed apart as noise; the talent quota is."""
+    path = write_sweep(tmp_path, f'seeds = "{seeds}"\n' + SOBOL)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--executor", "serial"]) == 0
+    assert main(["analyze", str(out)]) == 0
+    capsys.readouterr()
+    report = (out / "analysis.md").read_text(encoding="utf-8")
+    table = report.split("## Most influential parameters")[1].split("\n## ")[0]
+    settled = [line for line in table.splitlines() if line.startswith("| settled_total.ALL.sum")]
+    assert [line.split(" | ")[1] for line in settled] == ["channels.talent.quota.Edge"]
+    noise = report.split("## Left out as noise")[1].split("\n## ")[0]
+    assert "- land.adjustment: settled_total.ALL.sum (" in noise
+    if seeds == "common":  # the same draws at every point: settlement does not move at all
+        rows = read_csv(out / "sensitivity.csv")
+        (st,) = [
+            r
+            for r in rows
+            if (r["outcome"], r["parameter"], r["index"])
+            == ("settled_total.ALL.sum", "land.adjustment", "ST")
+        ]
+        assert float(st["value"]) == 0.0
+
+
+def test_the_shipped_sensitivity_sweeps_run_every_point_on_common_seeds():
+    """With a seed per point, replicate noise would pass for a lever's influence."""
+    for path in sorted((ROOT / "scenarios" / "sweeps").glob("*.toml")):
+        assert load_sweep(path).seeds == "common", path.name
 
 
 def test_the_share_of_runs_meeting_each_target(morris_sweep):

@@ -154,6 +154,23 @@ def test_settlement_stacks_channels_and_dependents_to_the_total(one):
     assert top == pytest.approx(one.table.select("settled_total")[1].max())
 
 
+def test_a_districts_settlement_is_by_registration_with_a_line_for_residence(one):
+    """Plan §5 一 registers a talent at the employer's district: a district's stack counts
+    settlers where they registered and the dashed line where they live; in the tiny city the
+    two differ."""
+    registered = one.table.select("settled_total", "Edge")[1]
+    living = one.table.select("settled_by_residence", "Edge")[1]
+    assert not np.array_equal(registered, living)
+    ax = plots.plot_settlement(one.table, district="Edge")
+    assert "registered in Edge" in ax.get_title()
+    (line,) = [x for x in ax.get_lines() if x.get_label() == "Settled persons by residence"]
+    np.testing.assert_allclose(line.get_ydata(), living)
+    top = ax.collections[4].get_paths()[0].vertices[:, 1].max()  # dependents, on top
+    assert top == pytest.approx(registered.max())
+    city = plots.plot_settlement(one.table)
+    assert "Settled persons by residence" not in plots.legend_texts(city)  # the same total
+
+
 def test_land_is_cumulative_by_source_under_the_cumulative_entitlement(one):
     ax = plots.plot_land(one.table, district="Edge")
     _, entitled = one.table.select("land_entitlement_ha", "Edge")
@@ -295,9 +312,12 @@ def test_a_table_without_boundaries_gets_no_map(one, tmp_path):
 def test_a_table_with_boundaries_gets_its_maps(mapped_tiny, tmp_path):
     results = simulation.run(mapped_tiny)
     folder = results.write(tmp_path)
-    assert {"map_settled.png", "map_linked_land.png", "map_land_per_capita.png"} <= {
-        p.name for p in folder.iterdir()
-    }
+    assert {
+        "map_settled.png",
+        "map_settled_by_residence.png",
+        "map_linked_land.png",
+        "map_land_per_capita.png",
+    } <= {p.name for p in folder.iterdir()}
     text = (folder / "report.md").read_text(encoding="utf-8")
     assert "| Edge 边缘区 |" in text  # English name, Chinese beside it
 
@@ -350,7 +370,24 @@ def test_report_rounds_by_the_rule(one):
     settled = one.table.select("settled_total", "Edge")[1].sum()
     step = max(1, 10 ** math.floor(math.log10(math.sqrt(settled))))  # one person per agent
     expected = f"{round(settled / step) * step:,.0f}"
-    assert row(text, "Settlement by channel and district", "Edge")[-1] == expected
+    assert row(text, "Settlement by channel and district", "Edge")[-2] == expected
+
+
+def test_settlement_table_counts_by_district_of_registration_and_of_residence(one):
+    text = markdown(one.table, one.manifest)
+    title = "Settlement by channel and district"
+    header = row(text, title, "district")
+    assert header[-2:] == ["total, where registered", "total, where living"]
+    assert "counted in the district where they registered" in section(text, title)
+    for district in ("Core", "Edge"):
+        cells = row(text, title, district)
+        pairs = zip(cells[-2:], ("settled_total", "settled_by_residence"), strict=True)
+        for cell, variable in pairs:
+            total = one.table.select(variable, district)[1].sum()
+            step = max(1, 10 ** math.floor(math.log10(math.sqrt(total))))  # one person an agent
+            assert cell == f"{round(total / step) * step:,.0f}", (district, variable)
+    registered, living = row(text, title, "Core")[-2:]
+    assert registered != living  # talents registered at an employer elsewhere
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -452,10 +489,39 @@ def test_replicated_report_judges_whether_the_replicates_were_enough(many):
     )
     mean, half = mean_interval(totals)
     relative = half / mean
-    assert cells[3] == f"{100 * relative:.2f} %"
-    assert cells[4] == ("enough" if relative < 0.01 else cells[4])
-    if relative >= 0.01:
-        assert cells[4].startswith("more replicates: about")
+    assert cells[3] == f"under 1 % of the mean (now {100 * relative:.2f} %)"
+    needed = math.ceil(3 * (relative / 0.01) ** 2)
+    assert cells[4] == ("enough" if relative < 0.01 else f"more replicates: about {needed:,}")
+
+
+def with_run_values(table: LongTable, variable: str, values: list[float]) -> LongTable:
+    """The table with the city's `variable` set to `values[r]` in every year of replicate r."""
+    mask = (table.variable == variable) & (table.district == CITY)
+    value = table.value.copy()
+    value[mask] = np.asarray(values)[table.replicate[mask].astype(int)]
+    return dataclasses.replace(table, value=value)
+
+
+@pytest.mark.parametrize(
+    "gaps", [[0.02, -0.01, 0.05], [0.50, 0.51, 0.52], [-0.30, 0.10, 0.35]], ids=str
+)
+def test_a_figure_near_zero_is_judged_in_points_not_relative_to_its_mean(many, gaps):
+    """The gap narrowed since the baseline can sit near zero, where a half-width relative to
+    the mean asks for absurd numbers of replicates: it is judged against 0.05 points."""
+    from scipy import stats
+
+    table = with_run_values(many.table, "gap_narrowing_since_baseline_pp", gaps)
+    text = markdown(table, many.manifest)
+    title = "Were the replicates enough?"
+    line = next(x for x in section(text, title).splitlines() if x.startswith("| Gap narrowed"))
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    half = stats.t.ppf(0.975, 2) * np.std(gaps, ddof=1) / math.sqrt(3)
+    assert cells[3] == "under 0.05 points"
+    needed = math.ceil(3 * (half / 0.05) ** 2)
+    assert cells[4] == ("enough" if half < 0.05 else f"more replicates: about {needed:,}")
+    assert "for 1 %" not in section(text, title)
+    rate = next(x for x in section(text, title).splitlines() if "Hukou urbanization rate" in x)
+    assert "| under 0.05 points |" in rate  # a rate too: its zero is not 'nothing'
 
 
 # --- the comparison --------------------------------------------------------------------------

@@ -12,6 +12,10 @@ sample: `rbd_fast` (S1 with its interval; the default for Latin hypercubes and S
 sequences) and `pawn` (median and maximum Kolmogorov-Smirnov distance; the default for grids,
 where the ties of a grid's levels defeat RBD-FAST's ordering).
 
+An index whose 95 % interval covers zero cannot be told from the noise of a finite design
+(and, with per-run seeds, of the draws): analysis.md leaves it out of the most influential
+parameters and lists it apart; sensitivity.csv keeps every index with its interval.
+
 Where targets are met (scenario discovery) is found by PRIM peeling: starting from every design
 point, peel 5 % of the points in the box off one end of one parameter at a time, each time the
 peel that leaves the highest share of runs meeting the target, until the box holds 5 % of the
@@ -411,19 +415,20 @@ def _report(
         "",
         "## Most influential parameters",
         "",
+        _rule(method),
+        "",
         "| outcome | parameter | " + " | ".join(INDICES[method]) + " |",
         "|---|---|" + "---|" * len(INDICES[method]),
     ]
-    main = INDICES[method][-1] if method == "sobol" else INDICES[method][0]
-    for outcome in dict.fromkeys(r["outcome"] for r in rows):
-        mine = [r for r in rows if r["outcome"] == outcome]
-        by_parameter: dict[str, dict[str, float]] = {}
-        for r in mine:
-            by_parameter.setdefault(r["parameter"], {})[r["index"]] = r["value"]
-        ranked = sorted(by_parameter.items(), key=lambda kv: -_key(kv[1].get(main)))
-        for parameter, values in ranked[:3]:
-            cells = " | ".join(_text(values.get(i, math.nan)) for i in INDICES[method])
-            lines.append(f"| {outcome} | {parameter} | {cells} |")
+    table, noise = _influential(method, rows)
+    lines += table
+    if noise:
+        lines += [
+            "",
+            f"## Left out as noise ({main_index(method)} interval covers zero)",
+            "",
+            *(f"- {parameter}: {', '.join(outcomes)}" for parameter, outcomes in noise.items()),
+        ]
     if notes:
         lines += ["", "## Not analysed", "", *(f"- {n}" for n in notes)]
     if targets:
@@ -447,6 +452,67 @@ def _report(
 
 def _key(value: float | None) -> float:
     return -math.inf if value is None or math.isnan(value) else value
+
+
+def main_index(method: str) -> str:
+    """The index parameters are ranked by: total ST for Sobol', else the method's first."""
+    return INDICES[method][-1] if method == "sobol" else INDICES[method][0]
+
+
+def covers_zero(value: float, conf: float) -> bool:
+    """Whether an index's 95 % interval (value ± conf) covers zero: no influence told from
+    noise. An index without an interval (PAWN) is taken as it is."""
+    if math.isnan(conf):
+        return False
+    return not abs(value) > conf  # a NaN value tells nothing either
+
+
+def _interval(pair: tuple[float, float]) -> str:
+    value, conf = pair
+    return _text(value) if math.isnan(conf) else f"{_text(value)} ± {_text(conf)}"
+
+
+def _rule(method: str) -> str:
+    """How the table below chooses its parameters, said in analysis.md."""
+    main = main_index(method)
+    if method == "pawn":
+        return (
+            f"The three parameters with the largest {main} per outcome. PAWN gives no interval, "
+            "so noise cannot be told from influence here: read small indices with care."
+        )
+    return (
+        f"Per outcome, the three parameters with the largest {main} whose 95 % interval "
+        "excludes zero (value ± half-interval). An index whose interval covers zero cannot be "
+        "told from the noise of the design (and, with per-run seeds, of the draws): it is left "
+        "out here, listed below, and kept in sensitivity.csv."
+    )
+
+
+def _influential(method: str, rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, list[str]]]:
+    """Table rows of the most influential parameters per outcome, and the indices left out as
+    noise (parameter -> outcomes with their interval)."""
+    main = main_index(method)
+    lines: list[str] = []
+    noise: dict[str, list[str]] = {}
+    for outcome in dict.fromkeys(r["outcome"] for r in rows):
+        by_parameter: dict[str, dict[str, tuple[float, float]]] = {}
+        for r in rows:
+            if r["outcome"] == outcome:
+                by_parameter.setdefault(r["parameter"], {})[r["index"]] = (r["value"], r["conf"])
+        ranked = sorted(by_parameter.items(), key=lambda kv: -_key(kv[1][main][0]))
+        kept = []
+        for parameter, values in ranked:
+            if covers_zero(*values[main]):
+                noise.setdefault(parameter, []).append(f"{outcome} ({_interval(values[main])})")
+            else:
+                kept.append((parameter, values))
+        for parameter, values in kept[:3]:
+            cells = " | ".join(_interval(values[index]) for index in INDICES[method])
+            lines.append(f"| {outcome} | {parameter} | {cells} |")
+        if not kept:
+            blank = " |" * len(INDICES[method])
+            lines.append(f"| {outcome} | none distinguishable from noise |{blank}")
+    return lines, noise
 
 
 def _figures(folder: Path, rows: list[dict[str, Any]], data: SweepData, fmt: str) -> None:

@@ -50,12 +50,13 @@ def _files(doc: Any, gallery: Any, fmt: str) -> dict[str, Writer]:
 def run_files(table: LongTable, manifest: dict[str, Any], fmt: str = "png") -> dict[str, Writer]:
     """Figures, maps and the report of a run (one scenario, one or many replicates)."""
     from simulation.views import figures, report
+    from simulation.views.series import described
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown figure format {fmt!r}: one of {FORMATS}")
     specs = figures.run_figures(
         table,
-        band=manifest["scenario"]["land"]["planning_band_m2"],
+        band=described(manifest["scenario"], "land.planning_band_m2"),
         shapes=figures.shapes_of(manifest),
     )
     gallery = figures.Gallery(specs, figures.run_caption(table, manifest))

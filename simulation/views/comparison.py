@@ -19,6 +19,7 @@ from simulation.results import Differences, LongTable, mean_interval
 from simulation.variables import VARIABLES
 from simulation.views.document import Document, Heading, Image, Paragraph, bullets, table
 from simulation.views.report import (
+    ENOUGH_CRITERIA,
     TARGET_NAMES,
     Context,
     _cell,
@@ -296,27 +297,25 @@ def replicates_section(c: Compared, doc: Document) -> None:
             estimate = _outcome_estimate(
                 ctx, outcome, np.asarray(list(outcome.by_run(ctx.table).values()))
             )
-            rel = estimate.relative_half_width()
             rows.append(
                 (
                     outcome.title,
                     scenario,
                     estimate.text,
                     number(estimate.half_width, estimate.step),
-                    "n/a" if not math.isfinite(rel) else f"{100 * rel:.2f} %",
-                    verdict(rel, c.replicates),
+                    *verdict(estimate, outcome.unit, c.replicates),
                 )
             )
     doc.add(
         Paragraph(
-            "Each scenario's headline figures: the half-width of the 95 % interval of the mean "
-            "relative to the mean (under 1 %: enough). For the differences, what matters is "
-            "whether the interval excludes zero (the *reading* column above)."
+            "Each scenario's headline figures: the half-width of the 95 % interval of the mean, "
+            f"and when that is {ENOUGH_CRITERIA} For the differences, what matters is whether "
+            "the interval excludes zero (the *reading* column above)."
         ),
         table(
-            ("headline figure", "scenario", "mean", "95 % half-width", "relative", "verdict"),
+            ("headline figure", "scenario", "mean", "95 % half-width", "enough when", "verdict"),
             rows,
-            numeric=(2, 3, 4),
+            numeric=(2, 3),
         ),
     )
 

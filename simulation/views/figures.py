@@ -153,7 +153,8 @@ def run_figures(
         ),
         FigureSpec(
             "settlement_districts",
-            "Settled persons per year by channel, each district",
+            "Settled persons per year by channel, each district where they registered; the "
+            "dashed line counts them in the district where they live",
             grid,
             _grid(plots.plot_settlement, table),
         ),
@@ -214,7 +215,16 @@ def run_figures(
         )
     if shapes:
         for name, variable, what in (
-            ("map_settled", "settled_total", "Settled persons over the run, by district"),
+            (
+                "map_settled",
+                "settled_total",
+                "Settled persons over the run, by district of registration",
+            ),
+            (
+                "map_settled_by_residence",
+                "settled_by_residence",
+                "Settled persons over the run, by district of residence",
+            ),
             ("map_linked_land", "linked_land_ha", "Linked land granted over the run, by district"),
             (
                 "map_land_per_capita",

@@ -32,6 +32,7 @@ from simulation.views.series import (
 )
 
 SETTLED = (*(f"settled_{c}" for c in CHANNELS), "settled_dependents")
+RESIDENCE = "settled_by_residence"
 LINKED = tuple(f"linked_{s}_ha" for s in LAND_SOURCES)
 #: The published value each target is measured on (the targets of plan §1).
 TARGET_VALUES = {
@@ -134,7 +135,12 @@ def plot_settlement(
     ax: Axes | None = None,
 ) -> Axes:
     """Settled persons per year, stacked by channel with dependents on top (means over
-    replicates), and the 5-95 % band of the total."""
+    replicates), and the 5-95 % band of the total.
+
+    A district's settlers are counted where they registered (a talent may register at the
+    employer's district, plan §5 一); a dashed line counts them where they live (mean over
+    replicates). The city counts everyone once either way.
+    """
     ax = new_axes(ax)
     years, total = matrix(table, "settled_total", district, scenario=scenario)
     stacks = [matrix(table, v, district, scenario=scenario)[1].mean(axis=0) for v in SETTLED]
@@ -149,7 +155,14 @@ def plot_settlement(
     if banded:
         p5, _, p95 = percentiles(total)
         ax.fill_between(years, p5, p95, color="black", alpha=0.15, linewidth=0)
-    ax.set(title=f"{VARIABLES['settled_total'].label} by channel, {_where(district)}")
+    where = _where(district)
+    if district != CITY:
+        where = f"registered in {district}"
+        _, living = matrix(table, RESIDENCE, district, scenario=scenario)
+        if living.size:
+            label = VARIABLES[RESIDENCE].label
+            ax.plot(years, living.mean(axis=0), color="black", ls="--", lw=1.4, label=label)
+    ax.set(title=f"{VARIABLES['settled_total'].label} by channel, {where}")
     ax.set(xlabel="Year", ylabel=axis_label("settled_total"))
     ax.set_ylim(bottom=0)
     whole_years(ax)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.errors import ManifestError
 from simulation.names import CITY
 from simulation.results import LongTable
 from simulation.variables import VARIABLES
@@ -94,3 +95,18 @@ def display_names(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         zh = str(row.get("name_zh") or "").strip()
         names[row["name"]] = f"{row['name']} {zh}" if zh else str(row["name"])
     return names
+
+
+def described(scenario: Mapping[str, Any], key: str) -> Any:
+    """A value of the scenario's description in a manifest, by key path ("land.planning_band_m2").
+
+    What the scenario *says* (a channel open, the targets' years, the planning band) is read
+    from the manifest; what it *leads to* is read from the table. Either way there is no
+    default: a missing value raises `ManifestError` rather than be guessed.
+    """
+    node: Any = scenario
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise ManifestError(f"scenario.{key}")
+        node = node[part]
+    return node
