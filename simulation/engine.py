@@ -153,8 +153,8 @@ class Model:
     def _year_arrivals(self, year: int, k: int) -> list[dict[str, np.ndarray]]:
         """The year's arrivals, step by step: how many is fixed in advance (fractions of a head
         carry to the next step), so they are drawn together, each district's from its own
-        stream in the order they arrive: the n-th arrival of a district and year gets the
-        same draws however many arrive (common random numbers)."""
+        stream in the order they arrive (step by step): the n-th arrival of a district and
+        year gets the same draws however many arrive (common random numbers)."""
         f = self.params.flows
         steps = f.steps_per_year
         counts = np.zeros((self.n, steps), dtype=np.int64)  # heads by district and step
@@ -166,16 +166,15 @@ class Model:
                 self.ppa * (1 + self.s.population.mean_dependents),
                 self.arrival_carry,
             )
-        district = np.repeat(np.arange(self.n), counts.sum(axis=1))
-        step_of = np.repeat(np.tile(np.arange(steps), self.n), counts.ravel())
-        now = k + (step_of + 0.5) / steps
-        cohort = synthesis.Cohort(now, 0, district, self.urban_share, at_base=False)
-        drawn = synthesis.draw_heads(self.streams, ("arrivals", year), self.spec, cohort)
-        order = np.argsort(step_of, kind="stable")  # step by step, districts in order
-        columns = {name: column[order] for name, column in drawn.items()}
-        columns["id"] = np.arange(self.next_id, self.next_id + len(order))
-        self.next_id += len(order)
-        bounds = np.searchsorted(step_of[order], np.arange(steps + 1))
+        sizes = counts.sum(axis=0)
+        district = np.concatenate(
+            [np.repeat(np.arange(self.n), counts[:, step]) for step in range(steps)]
+        )
+        now = np.repeat([k + (step + 0.5) / steps for step in range(steps)], sizes)
+        cohort = synthesis.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
+        columns = synthesis.draw_heads(self.streams, ("arrivals", year), self.spec, cohort)
+        self.next_id += len(district)
+        bounds = np.cumsum([0, *sizes])
         return [
             {name: column[a:b] for name, column in columns.items()}
             for a, b in itertools.pairwise(bounds.tolist())

@@ -165,14 +165,12 @@ def draw_heads(
 ) -> dict[str, np.ndarray]:
     """Attributes of new heads (see the module's docstring for how they are drawn).
 
-    The cohort lists its heads district by district; district d's heads draw from the stream
-    `streams(*key, name of d)`. Base-year heads carry years lived in the city and may hold a
-    residence permit; arrivals start with neither, and can have a permit only after the
-    residence it requires.
+    District d's heads draw from the stream `streams(*key, name of d)`, in the order the cohort
+    lists them (which may interleave districts). Base-year heads carry years lived in the city
+    and may hold a residence permit; arrivals start with neither, and can have a permit only
+    after the residence it requires.
     """
     n = len(c.district)
-    if n and np.any(np.diff(c.district) < 0):
-        raise ValueError("a cohort lists its heads district by district")
     out: dict[str, np.ndarray] = {
         name: np.empty(n, dtype=dtype) for name, dtype in ATTRIBUTES.items()
     }
@@ -184,18 +182,24 @@ def draw_heads(
     for name, value in LATER.items():
         out[name][:] = value
     thresholds = spec.thresholds(c)
-    bounds = np.searchsorted(c.district, np.arange(len(spec.names) + 1))
-    rngs = {}
+    # Runs of heads of one district, in the cohort's order.
+    starts = np.flatnonzero(np.diff(c.district, prepend=-1)).tolist() if n else []
+    rngs: dict[int, np.random.Generator] = {}
+    rows = np.empty((min(n, BLOCK), len(DRAWS)), dtype=np.float32)  # a head's draws a row
+    run = 0
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
-        parts = []
-        for d in range(int(c.district[start]), int(c.district[stop - 1]) + 1):
-            size = min(stop, bounds[d + 1]) - max(start, bounds[d])
-            if size > 0:
-                if d not in rngs:
-                    rngs[d] = streams(*key, spec.names[d])
-                parts.append(rngs[d].random((size, len(DRAWS)), dtype=np.float32))
-        u = np.concatenate(parts).T.copy() if len(parts) > 1 else parts[0].T.copy()
+        at = start
+        while at < stop:
+            while run + 1 < len(starts) and starts[run + 1] <= at:
+                run += 1
+            end = min(stop, starts[run + 1] if run + 1 < len(starts) else n)
+            d = int(c.district[at])
+            if d not in rngs:
+                rngs[d] = streams(*key, spec.names[d])
+            rngs[d].random(dtype=np.float32, out=rows[at - start : end - start])
+            at = end
+        u = rows[: stop - start].T.copy()  # a row per draw: contiguous for the arithmetic
         _fill(out, slice(start, stop), c, spec, spec.tables, u, thresholds)
     return out
 
