@@ -12,7 +12,6 @@ import math
 import platform
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -410,6 +409,8 @@ def versions() -> dict[str, str]:
 
 @functools.cache
 def _versions() -> tuple[tuple[str, str], ...]:
+    from importlib import metadata  # slow to import: only when a manifest is written
+
     out = {"python": platform.python_version()}
     for name in ("peopleland", *DEPENDENCIES):
         try:
