@@ -29,8 +29,9 @@ from simulation.channels import build as build_channels
 from simulation.channels.quota import QuotaBook
 from simulation.config import Scenario
 from simulation.hazard import Hazard
-from simulation.land import LandBook, LandYear
-from simulation.names import CHANNELS, CITY, QUEUED_CHANNELS
+from simulation.land import LandBook, LandYear, supply_ha
+from simulation.names import CHANNELS, CITY, LAND_SOURCES, QUEUED_CHANNELS
+from simulation.numeric import normalised
 from simulation.population import ACTIVE, Registration
 from simulation.record import Record, with_city
 from simulation.registry import Registry
@@ -158,11 +159,12 @@ class Model:
         f = self.params.flows
         steps = f.steps_per_year
         counts = np.zeros((self.n, steps), dtype=np.int64)  # heads by district and step
+        weights = normalised(f.arrival_weights, self.base_non_hukou)
         for step in range(steps):
             counts[:, step], self.arrival_carry = population.arrival_heads(
                 f,
                 k,
-                _normalised(f.arrival_weights, self.base_non_hukou),
+                weights,
                 self.ppa * (1 + self.s.population.mean_dependents),
                 self.arrival_carry,
             )
@@ -359,11 +361,7 @@ class Model:
             self.names,
             start=before,
             end=self.land.stock_ha,
-            supplied={
-                "plan_quota": np.asarray(params.plan_quota_ha, dtype=float),
-                "rural_exit": np.asarray(params.rural_exit_ha, dtype=float),
-                "renewal": np.asarray(params.renewal_ha, dtype=float),
-            },
+            supplied={source: supply_ha(params, source) for source in LAND_SOURCES},
             drawn=land_year.drawn,
             published={name: values[: self.n] for name, values in land.items()},
         )
@@ -411,12 +409,6 @@ def _urban_non_hukou(table: Any, non_hukou: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(urban), 0.0, non_hukou)
 
 
-def _normalised(weights: tuple[float, ...], fallback: np.ndarray) -> np.ndarray:
-    """Weights summing to one: the scenario's, else the fallback's, else all alike."""
-    w = np.asarray(weights, dtype=float) if weights else fallback.astype(float)
-    return w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
-
-
 def _head_spec(s: Scenario, years: list[Scenario]) -> synthesis.HeadSpec:
     """How heads are drawn, with hazards over the run's years (`years`: the scenario as each
     year has it)."""
@@ -426,7 +418,7 @@ def _head_spec(s: Scenario, years: list[Scenario]) -> synthesis.HeadSpec:
         params=s.population,
         names=s.districts.names,
         agri_share=s.reforms.agricultural_restricted_share,
-        work_weights=_normalised(s.population.work_weights, residents),
+        work_weights=normalised(s.population.work_weights, residents),
         leave=Hazard([f.departure_rate for f in by_year]),
         permit=Hazard([f.permit_uptake for f in by_year]),
         insurance=Hazard([f.insurance_uptake for f in by_year]),

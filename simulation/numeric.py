@@ -1,4 +1,4 @@
-"""Vectorised helpers the model's hot paths share."""
+"""Vectorised helpers the model's parts share."""
 
 from __future__ import annotations
 
@@ -15,3 +15,25 @@ def bucket(edges: np.ndarray, values: np.ndarray, side: str = "right") -> np.nda
         passed = values >= edge if side == "right" else values > edge
         np.add(out, passed, out=out, casting="unsafe")
     return out
+
+
+def normalised(weights: object, fallback: np.ndarray) -> np.ndarray:
+    """Weights summing to one: the given ones (if any), else the fallback's, else all alike."""
+    w = np.asarray(weights, dtype=float)
+    if not len(w) or w.sum() <= 0:
+        w = np.asarray(fallback, dtype=float)
+    return w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
+
+
+def rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Whole numbers per cell of each row of `weights`, in proportion to the row's weights,
+    adding up exactly to the row's (whole) total: largest remainders, ties by column order."""
+    totals = weights.sum(axis=1, keepdims=True)
+    share = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
+    exact = share * total[:, None]
+    out = np.floor(exact)
+    short = (total - out.sum(axis=1)).astype(np.int64)
+    order = np.argsort(-(exact - out), axis=1, kind="stable")
+    place = np.empty_like(order)  # each cell's place in its row's order of remainders
+    np.put_along_axis(place, order, np.arange(order.shape[1])[None, :], axis=1)
+    return out + (place < short[:, None])

@@ -146,10 +146,13 @@ def arrival_heads(
     return count, wanted - count
 
 
-def persons_by_district(pop: Population, heads: np.ndarray, ppa: int, n: int) -> np.ndarray:
-    """Persons (heads and their dependents) of the given heads, per district."""
+def persons_by_district(
+    pop: Population, heads: np.ndarray, ppa: int, n: int, by: str = "district"
+) -> np.ndarray:
+    """Persons (heads and their dependents) of the given heads, per district (where they
+    live, or the district column `by`)."""
     weights = ppa * (1 + pop.dependents[heads].astype(float))
-    return np.bincount(pop.district[heads], weights=weights, minlength=n)
+    return np.bincount(getattr(pop, by)[heads], weights=weights, minlength=n)
 
 
 @dataclass(frozen=True)
@@ -260,11 +263,7 @@ def events_in_year(pop: Population, k: int, ppa: int, n: int) -> dict[str, np.nd
         "arrived": persons_by_district(pop, arrived, ppa, n),
         "left": persons_by_district(pop, left, ppa, n),
         "settled_living": persons_by_district(pop, settled, ppa, n),
-        "settled_registered": np.bincount(
-            pop.reg_district[settled],
-            weights=ppa * (1 + pop.dependents[settled].astype(float)),
-            minlength=n,
-        ),
+        "settled_registered": persons_by_district(pop, settled, ppa, n, by="reg_district"),
     }
 
 

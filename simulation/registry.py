@@ -14,21 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config import DistrictTable
+from simulation.numeric import rounded_split
 from simulation.population import Registration
-
-
-def _rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Whole numbers per cell of each row, in proportion to the row's weights, adding up
-    exactly to the row's (whole) total: largest remainders, ties by column order."""
-    totals = weights.sum(axis=1, keepdims=True)
-    share = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
-    exact = share * total[:, None]
-    out = np.floor(exact)
-    short = (total - out.sum(axis=1)).astype(np.int64)
-    order = np.argsort(-(exact - out), axis=1, kind="stable")
-    place = np.empty_like(order)  # each cell's place in its row's order of remainders
-    np.put_along_axis(place, order, np.arange(order.shape[1])[None, :], axis=1)
-    return out + (place < short[:, None])
 
 
 class Registry:
@@ -71,7 +58,7 @@ class Registry:
         """Add `change` persons to each district of registration, spread over its cells in
         proportion to the persons they hold; each cell's part is then split by the cell's own
         urban shares, so that no urban part ever exceeds the persons of its cell."""
-        cells = np.sign(change)[:, None] * _rounded_split(np.abs(change), self.persons)
+        cells = np.sign(change)[:, None] * rounded_split(np.abs(change), self.persons)
         self._add(
             cells,
             self._urban_part(cells, self.urban_address),

@@ -13,24 +13,18 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config import DistrictTable, StudentParams
+from simulation.numeric import normalised, rounded_split
 
 
 def district_weights(params: StudentParams, table: DistrictTable) -> np.ndarray:
     """Where university places are: the scenario's weights, else registered-population shares."""
-    weights = np.asarray(params.district_weights, dtype=float)
-    if not len(weights) or weights.sum() <= 0:
-        weights = np.array([d.hukou_population for d in table.districts], dtype=float)
-    return weights / weights.sum() if weights.sum() > 0 else np.full(len(weights), 1 / len(weights))
+    hukou = np.array([d.hukou_population for d in table.districts], dtype=float)
+    return normalised(params.district_weights, hukou)
 
 
 def split(total: float, weights: np.ndarray) -> np.ndarray:
     """Whole persons per district adding up to round(total): largest remainders."""
-    exact = total * weights
-    out = np.floor(exact)
-    short = int(round(total) - out.sum())
-    if short > 0:
-        out[np.argsort(-(exact - out), kind="stable")[:short]] += 1
-    return out
+    return rounded_split(np.array([float(round(total))]), weights[None, :])[0]
 
 
 class Students:
