@@ -124,6 +124,10 @@ class Occupations:
         return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
+#: Attributes drawn from shares, which a district may give its own (population.by_district).
+SHARE_FIELDS = ("age_band_shares", "education_shares", "skill_shares")
+
+
 @dataclass(frozen=True)
 class PopulationParams:
     """Distributions of attributes of non-registered household heads, at synthesis and arrival."""
@@ -224,6 +228,14 @@ class PopulationParams:
         "skill_shares",
         parse="district_shares",
     )
+
+    def share_sizes(self) -> dict[str, int]:
+        """The attributes drawn from shares (citywide or by district), and how many shares
+        each takes."""
+        return {name: self.share_size(name) for name in SHARE_FIELDS}
+
+    def share_size(self, name: str) -> int:
+        return len(self.age_band_edges) - 1 if name == "age_band_shares" else 4
 
     def shares(self, name: str, districts: tuple[str, ...]) -> np.ndarray:
         """Shares of one attribute for each district (rows), citywide where not given."""

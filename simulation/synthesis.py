@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.config import PopulationParams
+from simulation.config import SHARE_FIELDS, PopulationParams
 from simulation.hazard import Hazard
 from simulation.numeric import bucket
 from simulation.population import ATTRIBUTES, LATER, Population
@@ -101,10 +101,7 @@ class HeadSpec:
         """Cumulative shares of every category drawn, and the dependents' Poisson CDF."""
         occupations = self.params.occupations.shares()
         return {
-            **{
-                name: cumulative(self.shares(name))
-                for name in ("age_band_shares", "education_shares", "skill_shares")
-            },
+            **{name: cumulative(self.shares(name)) for name in SHARE_FIELDS},
             "occupation": cumulative(np.array([1 - sum(occupations), *occupations])),
             "work": cumulative(self.work_weights),
             "dependents": poisson_cdf(self.params.mean_dependents),
