@@ -416,9 +416,6 @@ def _value(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Conte
     return _scalar(kind, value, key, meta, ctx)
 
 
-SHARE_FIELDS = ("age_band_shares", "education_shares", "skill_shares")
-
-
 def _district_shares(value: Any, key: str, ctx: _Context) -> tuple[Any, ...]:
     """`{District = {education_shares = [...], ...}}` as (district, field, shares) rows."""
     if not isinstance(value, dict):
@@ -433,8 +430,8 @@ def _district_shares(value: Any, key: str, ctx: _Context) -> tuple[Any, ...]:
             raise ctx.error(f"{key}.{district}", "a table of shares", fields)
         for name, shares in fields.items():
             path = f"{key}.{district}.{name}"
-            if name not in SHARE_FIELDS:
-                raise ctx.error(path, f"one of {list(SHARE_FIELDS)}", name)
+            if name not in cfg.SHARE_FIELDS:
+                raise ctx.error(path, f"one of {list(cfg.SHARE_FIELDS)}", name)
             if not isinstance(shares, list):
                 raise ctx.error(path, "an array of shares", shares)
             meta = {"lo": 0, "hi": 1}
@@ -564,24 +561,22 @@ def _validate(s: cfg.Scenario, ctx: _Context) -> None:
         raise ctx.error(
             "name", "letters, digits, '_', '-' or '.' (it names a results folder)", s.name
         )
-    if s.flows.arrival_weights and sum(s.flows.arrival_weights) <= 0:
-        raise ctx.error(
-            "flows.arrival_weights", "weights with a positive sum", s.flows.arrival_weights
-        )
+    weights = {s.base_year + 1: s.flows.arrival_weights}
+    if any(p.path == "flows.arrival_weights" for p in s.series):  # a series: every year's
+        weights = {year: s.at_year(year).flows.arrival_weights for year in s.years}
+    for year, w in weights.items():
+        if w and sum(w) <= 0:
+            raise ctx.error(
+                "flows.arrival_weights", "weights with a positive sum in every year", {year: w}
+            )
     if s.horizon <= s.base_year:
         raise ctx.error("horizon", f"a year after base_year ({s.base_year})", s.horizon)
     p = s.population
     _check_increasing(tuple(map(float, p.age_band_edges)), "population.age_band_edges", ctx)
-    _check_shares(p.age_band_shares, len(p.age_band_edges) - 1, "population.age_band_shares", ctx)
-    _check_shares(p.education_shares, 4, "population.education_shares", ctx)
-    _check_shares(p.skill_shares, 4, "population.skill_shares", ctx)
-    sizes = {
-        "age_band_shares": len(p.age_band_edges) - 1,
-        "education_shares": 4,
-        "skill_shares": 4,
-    }
+    for name, size in p.share_sizes().items():
+        _check_shares(getattr(p, name), size, f"population.{name}", ctx)
     for district, name, values in p.by_district:
-        _check_shares(values, sizes[name], f"population.by_district.{district}.{name}", ctx)
+        _check_shares(values, p.share_size(name), f"population.by_district.{district}.{name}", ctx)
     if sum(p.occupations.shares()) > 1:
         raise ctx.error("population.occupations", "shares adding up to at most 1", p.occupations)
     _validate_channels(s.channels, ctx)

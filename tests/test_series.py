@@ -212,3 +212,12 @@ def test_arrivals_can_shift_between_districts_over_the_years():
     assert core[2018] == pytest.approx(edge[2018], rel=0.1)  # alike, up to dependents drawn
     assert core[2020] == core[2021] == 0
     assert edge[2021] > 0
+
+
+def test_arrival_weights_must_add_up_to_something_in_every_year():
+    with pytest.raises(ScenarioError) as info:
+        simulation.load_scenario(
+            TINY, {"flows.arrival_weights": {"Core": {"2018": 1, "2020": 0}, "Edge": 0}}
+        )
+    assert info.value.key == "flows.arrival_weights"
+    assert "2020" in str(info.value)
