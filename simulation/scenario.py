@@ -67,11 +67,7 @@ class _Context:
 
     def file(self, key: str) -> str:
         """The file that set `key` (or its nearest parent table)."""
-        while key:
-            if key in self.origins:
-                return self.origins[key]
-            key = key.rpartition(".")[0]
-        return self.fallback
+        return _origin(self.origins, key, self.fallback)
 
     def error(self, key: str, expected: str, got: object) -> ScenarioError:
         return ScenarioError(self.file(key), key, expected, got)
@@ -157,10 +153,11 @@ def parse_override(text: str, origin: str = "--set") -> tuple[str, Any]:
 
 def format_override(key: str, value: Any) -> str:
     """`key.path=value` with the value written as TOML: what `parse_override` reads back."""
-    return f"{key}={_toml(value)}"
+    return f"{key}={toml_value(value)}"
 
 
-def _toml(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """A value written as TOML (a scenario file's right-hand side)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and not math.isfinite(value):
@@ -170,9 +167,10 @@ def _toml(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # a TOML basic string
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}" for k, v in value.items()) + "}"
+        items = (f"{json.dumps(str(k))} = {toml_value(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
     raise TypeError(f"no TOML form for {value!r}")
 
 
@@ -266,14 +264,15 @@ def _no_series(
     value, origin = given
     now, by_default, where = current
     parent, _, year = dotted.rpartition(".")
-    example = f"{parent} = {{ {year} = {_toml(value)} }}"
+    example = f"{parent} = {{ {year} = {toml_value(value)} }}"
     if now is None:
         whose = "is not given (it takes its default)"
     else:
         one = "takes its table's default, one value" if by_default else "is one value"
-        whose = f"{one} ({_toml(now)}) from {where}"
+        whose = f"{one} ({toml_value(now)}) from {where}"
         if not isinstance(base_year, int) or int(year) > base_year:
-            example = f"{parent} = {{ {int(year) - 1} = {_toml(now)}, {year} = {_toml(value)} }}"
+            before, after = toml_value(now), toml_value(value)
+            example = f"{parent} = {{ {int(year) - 1} = {before}, {year} = {after} }}"
     expected = (
         f"a year of a year series, but {parent} {whose}: give the whole series instead, "
         f"e.g. {example}"
@@ -281,11 +280,11 @@ def _no_series(
     return ScenarioError(origin, dotted, expected, value)
 
 
-def _origin(origins: dict[str, str], key: str) -> str:
+def _origin(origins: dict[str, str], key: str, fallback: str = "the scenario") -> str:
     """Where `key` (or its nearest parent table) was set."""
     while key and key not in origins:
         key = key.rpartition(".")[0]
-    return origins.get(key, "the scenario")
+    return origins.get(key, fallback) if key else fallback
 
 
 def _field_of(path: str) -> dataclasses.Field[Any] | None:
@@ -339,11 +338,9 @@ def _per_district(
 ) -> tuple[float, ...]:
     names = ctx.names
     if not isinstance(value, dict) or is_year_table(value):
-        one = _number_or_series(value, key, meta, ctx, district=None)
+        one = _number_or_series(value, key, meta, ctx)
         if isinstance(one, YearSeries):  # one series for every district
-            for i in range(len(names)):
-                ctx.series.append(SeriesParam(key, i, one))
-            return tuple(one.at(ctx.years[0] + 1) for _ in names)
+            return tuple(_first_year(one, key, i, ctx) for i in range(len(names)))
         return tuple(one for _ in names)
     unknown = sorted(set(value) - {*names, "default"})
     if unknown:
@@ -360,16 +357,20 @@ def _per_district(
     out = []
     for i, name in enumerate(names):
         given = value.get(name, value.get("default"))
-        one = _number_or_series(given, f"{key}.{name}", meta, ctx, district=i)
-        if isinstance(one, YearSeries):
-            ctx.series.append(SeriesParam(key, i, one))
-            one = one.at(ctx.years[0] + 1)
-        out.append(one)
+        one = _number_or_series(given, f"{key}.{name}", meta, ctx)
+        out.append(_first_year(one, key, i, ctx) if isinstance(one, YearSeries) else one)
     return tuple(out)
 
 
+def _first_year(series: YearSeries, key: str, district: int | None, ctx: _Context) -> float:
+    """Note a parameter given as a year series; its value in the first simulated year (what
+    the scenario's field holds)."""
+    ctx.series.append(SeriesParam(key, district, series))
+    return series.at(ctx.years[0] + 1)
+
+
 def _number_or_series(
-    value: Any, key: str, meta: Mapping[str, Any], ctx: _Context, district: int | None
+    value: Any, key: str, meta: Mapping[str, Any], ctx: _Context
 ) -> float | YearSeries:
     """A number, or for a `series` parameter a table of years."""
     if meta.get("series") and is_year_table(value):
@@ -404,9 +405,7 @@ def _value(kind: Any, value: Any, key: str, meta: Mapping[str, Any], ctx: _Conte
     if meta.get("parse") == "district_shares":
         return _district_shares(value, key, ctx)
     if meta.get("series") and is_year_table(value):
-        series = _year_series(value, key, meta, ctx)
-        ctx.series.append(SeriesParam(key, None, series))
-        first = series.at(ctx.years[0] + 1)
+        first = _first_year(_year_series(value, key, meta, ctx), key, None, ctx)
         return round(first) if kind is int else first
     if get_origin(kind) is tuple:
         item = get_args(kind)[0]

@@ -112,7 +112,7 @@ def test_a_published_flow_that_differs_from_the_records_breaks_its_account(scena
 
 def test_admitting_beyond_the_quota_breaks_the_quota_account(scenario, monkeypatch):
     monkeypatch.setattr(QuotaBook, "remaining", lambda self: np.full(len(self.annual), 1e9))
-    with pytest.raises(AccountError, match="quota"):
+    with pytest.raises(AccountError, match=r"talent quota: used \d+ of \d+ released"):
         simulation.run(scenario)
 
 
