@@ -849,11 +849,7 @@ def _declared(cls: Any, prefix: str, base: Any, rows: list[dict[str, Any]]) -> N
             default = REQUIRED
         if base is not None:
             default = getattr(base, f.name)
-        if (
-            dataclasses.is_dataclass(default)
-            and not isinstance(default, type)
-            and f.name != "tiers"
-        ):
+        if dataclasses.is_dataclass(default) and not isinstance(default, type):
             _declared(type(default), path, default, rows)
             continue
         meta = f.metadata

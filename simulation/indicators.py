@@ -86,7 +86,6 @@ class TargetTracker:
     def __init__(self, t: Targets, base_year: int, base: Record, n: int) -> None:
         self.t = t
         self.n = n
-        self.base_year = base_year
         self.shift_pp = t.base_year_resident_urbanization_rate - float(
             base["resident_urbanization_rate"][-1]
         )

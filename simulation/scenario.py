@@ -693,8 +693,8 @@ def _resolve(source: cfg.ScenarioSource, files: tuple[str, ...]) -> cfg.Scenario
     }
     scenario = cfg.Scenario(
         name=_top(raw, "name", ctx, default=path.stem),
-        base_year=_top(raw, "base_year", ctx),
-        horizon=_top(raw, "horizon", ctx),
+        base_year=ctx.years[0],
+        horizon=ctx.years[1],
         seed=_top(raw, "seed", ctx, default=0),
         persons_per_agent=_top(raw, "persons_per_agent", ctx, default=1),
         replicates=_top(raw, "replicates", ctx, default=1),

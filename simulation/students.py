@@ -38,7 +38,7 @@ class Students:
     def year(self, params: StudentParams) -> tuple[np.ndarray, np.ndarray]:
         """One academic year: the oldest cohort graduates, a new one enrols. Returns the hukou
         moved in (enrolment) and out (graduates leaving), per district."""
-        graduating = self.cohorts.pop(0) if self.cohorts else np.zeros(len(self.weights))
+        graduating = self.cohorts.pop(0)
         leaving = graduating - np.rint(graduating * params.stay_share)
         enrolled = split(params.enrolment_per_year, self.weights)
         self.cohorts.append(enrolled)
@@ -47,4 +47,4 @@ class Students:
     @property
     def registered(self) -> np.ndarray:
         """Students holding a hukou at their university, per district."""
-        return np.sum(self.cohorts, axis=0) if self.cohorts else np.zeros(len(self.weights))
+        return np.sum(self.cohorts, axis=0)

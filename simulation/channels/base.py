@@ -185,7 +185,7 @@ class Channel(ABC):
 
     def registers_in(self, pop: Population, heads: np.ndarray) -> np.ndarray:
         """District where each settler registers: where they live unless the channel says."""
-        return pop.district[heads].astype(np.int64)
+        return registration.district(pop, heads, at_employer=False)
 
     def urban_address(self, pop: Population, heads: np.ndarray) -> np.ndarray:
         """Whether each settler registers at an urban address (see `simulation.registration`)."""
