@@ -476,7 +476,7 @@ def _build(cls: Any, raw: Any, key: str, ctx: _Context, base: Any = None) -> Any
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise ctx.error(f"{key}.{unknown[0]}", f"one of {sorted(fields)}", unknown[0])
-    hints = get_type_hints(cls)
+    hints = _hints(cls)
     kwargs = {}
     for name, f in fields.items():
         path = f"{key}.{name}"
@@ -525,6 +525,13 @@ def takes_whole_numbers(path: str) -> bool:
     return found is not None and (found.type in ("int", int) or bool(found.metadata.get("whole")))
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A section class's resolved field types (resolving them is slow; classes do not change)."""
+    return get_type_hints(cls)
+
+
+@functools.lru_cache(maxsize=4096)
 def parameter_field(path: str) -> dataclasses.Field[Any] | None:
     """The dataclass field a dotted key path names, or None."""
     section, _, rest = path.partition(".")
@@ -535,7 +542,7 @@ def parameter_field(path: str) -> dataclasses.Field[Any] | None:
         found = fields.get(part)
         if found is None:
             return None
-        kind = get_type_hints(cls)[part]
+        kind = _hints(cls)[part]
         cls = kind if dataclasses.is_dataclass(kind) else None
         if cls is None and part != rest.split(".")[-1]:
             return None
