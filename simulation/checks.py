@@ -128,8 +128,10 @@ def memory_limit_mib(limit: float | None = None) -> float:
     return available_mib()
 
 
-def ensure_fits(s: Scenario, limit: float | None = None) -> None:
-    """Refuse a run whose estimated peak memory is above the limit."""
-    needed, allowed = memory_mib(s), memory_limit_mib(limit)
+def ensure_fits(s: Scenario, limit: float | None = None, workers: int = 1) -> None:
+    """Refuse a run whose estimated peak memory is above the limit; with `workers` runs in
+    parallel, each takes its share."""
+    needed, allowed = memory_mib(s) * max(1, workers), memory_limit_mib(limit)
     if needed > allowed:
-        raise ResourceError(needed, allowed, f"scenario {s.name}")
+        what = f"scenario {s.name}" + (f" on {workers} workers" if workers > 1 else "")
+        raise ResourceError(needed, allowed, what)

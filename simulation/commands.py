@@ -91,15 +91,10 @@ def warn(scenario: Any) -> None:
 def check_memory(scenarios: list[Any], workers: int) -> None:
     """Refuse before synthesising anything what would not fit in memory, runs in parallel
     taking their share each."""
-    from simulation.checks import memory_limit_mib, memory_mib
-    from simulation.errors import ResourceError
+    from simulation.checks import ensure_fits
 
-    limit = memory_limit_mib()
     for scenario in scenarios:
-        needed = memory_mib(scenario) * max(1, workers)
-        if needed > limit:
-            what = f"scenario {scenario.name}" + (f" on {workers} workers" if workers > 1 else "")
-            raise ResourceError(needed, limit, what)
+        ensure_fits(scenario, workers=workers)
 
 
 def _pool(workers: int | None, jobs: int) -> AbstractContextManager[Any]:
