@@ -202,6 +202,8 @@ def sweep(args: argparse.Namespace) -> Path:
         summary = execute(plan, command=shlex.join(words))
     else:
         workers = args.workers or default_workers(len(plan.pending))
+        if not args.scheduler:  # a scheduler's workers are on other machines
+            check_memory([sweep_file.base], 1 if kind == "serial" else workers)
         with executor_for(kind, workers, args.scheduler) as (executor, capacity):
             summary = execute(plan, executor, capacity=capacity, command=shlex.join(words))
     print(f"{sweep_file.name}: {summary.line()}", file=sys.stderr)
