@@ -22,7 +22,7 @@ from simulation.config import Scenario
 from simulation.errors import ScenarioError
 from simulation.experiments.replicate import replicate_seeds
 from simulation.experiments.runner import Job, run_many
-from simulation.results import Differences, LongTable, t_quantile
+from simulation.results import Differences, LongTable, t_quantile, versions
 
 LEVEL = 0.95
 
@@ -119,7 +119,6 @@ def compare(
         for key in ("kind", "wall_seconds", "versions", "command"):
             info.pop(key)
         runs.append(info)
-    first = manifest(scenarios[0], [], wall)
     info = {
         "kind": "comparison",
         "reference": scenarios[0].name,
@@ -127,7 +126,7 @@ def compare(
         "seed": root,
         "replicates": [{"replicate": r, "seed": s} for r, s in enumerate(seeds)],
         "level": LEVEL,
-        "versions": first["versions"],
+        "versions": versions(),
         "wall_seconds": round(wall, 3),
         "command": command("compare", list(scenarios), root, replicates),
         "runs": runs,
