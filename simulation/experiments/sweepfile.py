@@ -31,6 +31,7 @@ from simulation.experiments.design import (
     point_values,
     size,
 )
+from simulation.experiments.replicate import int64_seed, replicate_seeds
 from simulation.names import CITY
 from simulation.outcomes import AGGREGATES, Outcome, headlines
 from simulation.results import jsonable
@@ -161,12 +162,8 @@ def run_seed(seed: int, point: int, replicate: int, mode: Seeds = "per_run") -> 
     between points are then free of replicate noise).
     """
     if mode == "common":
-        from simulation.experiments.replicate import replicate_seeds
-
         return replicate_seeds(seed, replicate + 1)[replicate]
-    child = np.random.SeedSequence(seed, spawn_key=(point, replicate))
-    high, low = child.generate_state(2, np.uint32)
-    return (int(high) & 0x7FFFFFFF) << 32 | int(low)  # a non-negative int64
+    return int64_seed(np.random.SeedSequence(seed, spawn_key=(point, replicate)))
 
 
 def scaled(base: Scenario, key: str, factor: float) -> Any:
