@@ -225,13 +225,9 @@ def size(spec: DesignSpec, params: Sequence[Parameter]) -> int:
     return spec.samples
 
 
-def _problem(params: Sequence[Parameter]) -> dict[str, Any]:
-    """SALib's description of the design space: every parameter on [0, 1]."""
-    return {
-        "num_vars": len(params),
-        "names": [p.label for p in params],
-        "bounds": [[0.0, 1.0]] * len(params),
-    }
+def salib_problem(names: Sequence[str]) -> dict[str, Any]:
+    """SALib's description of the design space: every parameter, by name, on [0, 1]."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
 
 
 def unit_matrix(spec: DesignSpec, params: Sequence[Parameter]) -> np.ndarray:
@@ -253,7 +249,7 @@ def unit_matrix(spec: DesignSpec, params: Sequence[Parameter]) -> np.ndarray:
         sampler = require("SALib.sample.sobol", "sweep", "a saltelli design")
         return np.asarray(
             sampler.sample(
-                _problem(params),
+                salib_problem([p.label for p in params]),
                 spec.samples,
                 calc_second_order=spec.second_order,
                 scramble=True,
@@ -262,7 +258,12 @@ def unit_matrix(spec: DesignSpec, params: Sequence[Parameter]) -> np.ndarray:
         )
     sampler = require("SALib.sample.morris", "sweep", "a morris design")
     return np.asarray(
-        sampler.sample(_problem(params), spec.samples, num_levels=spec.levels, seed=spec.seed)
+        sampler.sample(
+            salib_problem([p.label for p in params]),
+            spec.samples,
+            num_levels=spec.levels,
+            seed=spec.seed,
+        )
     )
 
 
