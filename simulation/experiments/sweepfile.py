@@ -169,7 +169,7 @@ def run_seed(seed: int, point: int, replicate: int, mode: Seeds = "per_run") -> 
 def scaled(base: Scenario, key: str, factor: float) -> Any:
     """The base scenario's value at `key` times `factor`, as a scenario file would write it."""
     value, names = base_value(base, key)
-    whole = _integer(key)
+    whole = takes_whole_numbers(key)
     if isinstance(value, tuple):
         return {
             name: round(v * factor) if whole else v * factor
@@ -409,7 +409,7 @@ def _parameter(reader: _Reader, key: str, spec: dict[str, Any], base: Scenario) 
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers)
     if scale and not (numbers and numeric):
         raise reader.fail(f"{where}.scale", "a numeric parameter to scale", current)
-    integer = _integer(key) and not scale
+    integer = takes_whole_numbers(key) and not scale
     if "levels" in spec:
         mixed = [k for k in spec if k in (*NUMBERS, "distribution", "steps")]
         if mixed:
@@ -454,11 +454,6 @@ def _parameter(reader: _Reader, key: str, spec: dict[str, Any], base: Scenario) 
         integer=integer,
         name=name,
     )
-
-
-def _integer(key: str) -> bool:
-    """Whether the parameter at `key` takes whole numbers (by its declaration, not its value)."""
-    return takes_whole_numbers(key)
 
 
 def _check_distribution(reader: _Reader, where: str, kind: Kind, v: dict[str, float]) -> None:
