@@ -268,14 +268,15 @@ def load_sweep(path: str | Path) -> Sweep:
     name = reader.text(data, "name", path.stem)
     if not SAFE_NAME.fullmatch(name) or name in (".", ".."):
         raise reader.fail("name", "letters, digits, '_', '-' or '.' (it names a folder)", name)
-    base = _base(reader, data)
+    fixed = fixed_values(reader.table(data, "set", {}))
+    base = _base(reader, data, fixed)
     seed = reader.integer(data, "seed", "seed", 0, base.seed)
     if seed >= 2**63:
         raise reader.fail("seed", "a non-negative integer below 2**63", seed)
     seeds = data.get("seeds", "per_run")
     if seeds not in SEED_MODES:
         raise reader.fail("seeds", f"one of {list(SEED_MODES)}", seeds)
-    parameters = _parameters(reader, data, base)
+    parameters = _parameters(reader, data, base, fixed)
     design = _design(reader, data, seed)
     check_design(design, parameters, reader.file)
     return Sweep(
@@ -293,13 +294,13 @@ def load_sweep(path: str | Path) -> Sweep:
     )
 
 
-def _base(reader: _Reader, data: dict[str, Any]) -> Scenario:
+def _base(reader: _Reader, data: dict[str, Any], fixed: dict[str, Any]) -> Scenario:
+    """The base scenario with the [set] values, as key paths (`fixed`), applied."""
     given = data.get("base")
     if not isinstance(given, str) or not (reader.path.parent / given).is_file():
         raise reader.fail(
             "base", "the path of a scenario file, relative to the sweep file", given or "nothing"
         )
-    fixed = fixed_values(reader.table(data, "set", {}))
     for key in fixed:
         if key.split(".")[0] in NOT_PARAMETERS:
             raise reader.fail(f'set."{key}"', "a scenario value a sweep may set", key)
@@ -353,13 +354,15 @@ def _flatten(
             )
 
 
-def _parameters(reader: _Reader, data: dict[str, Any], base: Scenario) -> tuple[Parameter, ...]:
+def _parameters(
+    reader: _Reader, data: dict[str, Any], base: Scenario, fixed: dict[str, Any]
+) -> tuple[Parameter, ...]:
+    """The swept parameters, none of them also among the [set] values (`fixed`)."""
     table = reader.table(data, "parameters", {})
     specs = list(_flatten(reader, table))
     if not specs:
         raise reader.fail("parameters", "at least one parameter to sweep", "none")
     keys = [key for key, _ in specs]
-    fixed = fixed_values(reader.table(data, "set", {}))
     out = []
     for key, spec in specs:
         if keys.count(key) > 1:
