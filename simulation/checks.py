@@ -59,8 +59,9 @@ def suspect_inputs(s: Scenario) -> list[str]:
             f"persons_per_agent = {ppa:,} is more than the non-registered residents of {listed}:"
             " they cannot be represented, and their settlement will be nil"
         )
+    quotas = _quotas(s)
     tiny: dict[str, list[str]] = {}
-    for key, where, quota in _quotas(s):
+    for key, where, quota in quotas:
         if quota < ppa:
             tiny.setdefault(key, []).append(f"{where} ({quota:,.0f} a year)")
     for key, places in tiny.items():
@@ -69,7 +70,7 @@ def suspect_inputs(s: Scenario) -> list[str]:
             f"{', '.join(places)}: it can never admit anyone there"
         )
     everyone = sum(stocks.values()) + s.flows.arrivals_per_year * len(s.years)
-    for key, _, quota in _quotas(s):
+    for key, _, quota in quotas:
         if key != "channels.talent.quota" and quota > everyone:
             out.append(
                 f"{key} ({quota:,.0f} a year) is more than all non-registered residents and "
