@@ -334,7 +334,7 @@ def test_an_interrupted_sweep_resumes_and_runs_every_run_exactly_once(tmp_path, 
     assert counts[0] == 3 * 3  # a flow: Core, Edge and ALL in each of the 3 simulated years
 
 
-def test_outcome_values_read_back_exactly(serial):
+def test_every_run_settles_someone_and_parameters_are_written_as_exact_floats(serial):
     rows = read_csv(serial / "runs.csv")
     values = np.array([float(r["settled_total.ALL.sum"]) for r in rows])
     assert np.all(values > 0)
