@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 try:
     from benchmarks import common
@@ -17,23 +18,12 @@ except ModuleNotFoundError:  # run as a script
     import common  # type: ignore[no-redef]
 
 
-def import_seconds(root: object, repeat: int = 7) -> float:
-    """Median wall time of `python -c "import simulation"` (interpreter start included)."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import simulation"], cwd=root, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def bare_python_seconds(repeat: int = 7) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def python_seconds(code: str, cwd: Path | None = None, repeat: int = 7) -> float:
+    """Median wall time of `python -c code` in a fresh process (interpreter start included)."""
+    seconds, _ = common.median_time(
+        lambda: subprocess.run([sys.executable, "-c", code], cwd=cwd, check=True), repeat
+    )
+    return seconds
 
 
 def main() -> int:
@@ -54,7 +44,8 @@ def main() -> int:
         simulation.run(scenario, seed=seed)
         times.append(time.perf_counter() - started)
     median = statistics.median(times)
-    imported, bare = import_seconds(root), bare_python_seconds()
+    imported = python_seconds("import simulation", root)
+    bare = python_seconds("pass")
     common.report(
         [
             ("tree", str(root)),

@@ -1,7 +1,7 @@
 """Sweep throughput: runs per second of the Guangzhou default, by executor and worker count.
 
     python benchmarks/sweep.py [--runs 40] [--persons-per-agent 100]
-                               [--executors process dask] [--workers 1 2]
+                               [--executors process dask] [--workers 1 2] [--root DIR]
 
 Each configuration runs a Latin hypercube of `--runs` points over the five levers (and with the
 outcomes) of scenarios/sweeps/guangzhou_levers.toml into a fresh temporary folder, through the same
@@ -14,35 +14,42 @@ configurations measured back to back.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+try:
+    from benchmarks import common
+except ModuleNotFoundError:  # run as a script
+    import common  # type: ignore[no-redef]
 
-from simulation.experiments.design import DesignSpec  # noqa: E402
-from simulation.experiments.runner import executor_for  # noqa: E402
-from simulation.experiments.sweep import execute, prepare  # noqa: E402
-from simulation.experiments.sweepfile import Sweep, load_sweep  # noqa: E402
+if TYPE_CHECKING:  # imported from the tree being timed, once --root is known
+    from simulation.experiments.sweepfile import Sweep
 
-EXAMPLE = ROOT / "scenarios" / "sweeps" / "guangzhou_levers.toml"
+#: The example sweep, in the tree being timed.
+EXAMPLE = Path("scenarios") / "sweeps" / "guangzhou_levers.toml"
 TARGET_RUNS = 1000
 
 
-def benchmark_sweep(runs: int, persons_per_agent: int) -> Sweep:
+def benchmark_sweep(root: Path, runs: int, persons_per_agent: int) -> Sweep:
     """The example's levers and outcomes on a Latin hypercube of `runs` points."""
-    sweep = load_sweep(EXAMPLE)
+    from simulation.experiments.design import DesignSpec
+    from simulation.experiments.sweepfile import load_sweep
+
+    sweep = load_sweep(root / EXAMPLE)
     base = sweep.base.with_values({"persons_per_agent": persons_per_agent}, origin="benchmark")
     design = DesignSpec("lhs", samples=runs, seed=2)
     return dataclasses.replace(sweep, name="benchmark", base=base, design=design)
 
 
 def measure(sweep: Sweep, executor: str, workers: int) -> dict[str, float]:
+    from simulation.experiments.runner import executor_for
+    from simulation.experiments.sweep import execute, prepare
+
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         plan = prepare(sweep, Path(folder) / "sweep")
@@ -62,21 +69,29 @@ def measure(sweep: Sweep, executor: str, workers: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = common.parser(__doc__)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--persons-per-agent", type=int, default=100)
     parser.add_argument("--executors", nargs="+", default=["process", "dask"])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
-    sweep = benchmark_sweep(args.runs, args.persons_per_agent)
+    root = common.use_root(args.root)
+    from simulation.experiments.sweep import prepare
+
+    sweep = benchmark_sweep(root, args.runs, args.persons_per_agent)
     with tempfile.TemporaryDirectory() as folder:
         prepare(sweep, Path(folder) / "warm-up")  # imports and the district table, untimed
     levers = ", ".join(p.label for p in sweep.parameters)
-    print(f"command            : python benchmarks/sweep.py {' '.join(sys.argv[1:])}".rstrip())
-    print(f"sweep              : {sweep.runs} runs, LHS over {levers}")
-    print(f"base               : {sweep.base.name}, {sweep.base.base_year}-{sweep.base.horizon}")
-    print(f"persons per agent  : {sweep.base.persons_per_agent}")
-    print(f"cores              : {os.cpu_count()}")
+    base = sweep.base
+    common.report(
+        [
+            ("tree", str(root)),
+            ("sweep", f"{sweep.runs} runs, LHS over {levers}"),
+            ("base", f"{base.name}, {base.base_year}-{base.horizon}"),
+            ("persons per agent", str(base.persons_per_agent)),
+            ("cores", str(os.cpu_count())),
+        ]
+    )
     print(
         f"{'executor':<9}{'workers':>8}{'check s':>9}{'start s':>9}{'run s':>8}"
         f"{'runs/s':>8}{f'{TARGET_RUNS} runs, s (extrapolated)':>30}"

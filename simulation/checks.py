@@ -59,8 +59,9 @@ def suspect_inputs(s: Scenario) -> list[str]:
             f"persons_per_agent = {ppa:,} is more than the non-registered residents of {listed}:"
             " they cannot be represented, and their settlement will be nil"
         )
+    quotas = _quotas(s)
     tiny: dict[str, list[str]] = {}
-    for key, where, quota in _quotas(s):
+    for key, where, quota in quotas:
         if quota < ppa:
             tiny.setdefault(key, []).append(f"{where} ({quota:,.0f} a year)")
     for key, places in tiny.items():
@@ -69,7 +70,7 @@ def suspect_inputs(s: Scenario) -> list[str]:
             f"{', '.join(places)}: it can never admit anyone there"
         )
     everyone = sum(stocks.values()) + s.flows.arrivals_per_year * len(s.years)
-    for key, _, quota in _quotas(s):
+    for key, _, quota in quotas:
         if key != "channels.talent.quota" and quota > everyone:
             out.append(
                 f"{key} ({quota:,.0f} a year) is more than all non-registered residents and "
@@ -128,8 +129,10 @@ def memory_limit_mib(limit: float | None = None) -> float:
     return available_mib()
 
 
-def ensure_fits(s: Scenario, limit: float | None = None) -> None:
-    """Refuse a run whose estimated peak memory is above the limit."""
-    needed, allowed = memory_mib(s), memory_limit_mib(limit)
+def ensure_fits(s: Scenario, limit: float | None = None, workers: int = 1) -> None:
+    """Refuse a run whose estimated peak memory is above the limit; with `workers` runs in
+    parallel, each takes its share."""
+    needed, allowed = memory_mib(s) * max(1, workers), memory_limit_mib(limit)
     if needed > allowed:
-        raise ResourceError(needed, allowed, f"scenario {s.name}")
+        what = f"scenario {s.name}" + (f" on {workers} workers" if workers > 1 else "")
+        raise ResourceError(needed, allowed, what)

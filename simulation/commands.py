@@ -91,28 +91,25 @@ def warn(scenario: Any) -> None:
 def check_memory(scenarios: list[Any], workers: int) -> None:
     """Refuse before synthesising anything what would not fit in memory, runs in parallel
     taking their share each."""
-    from simulation.checks import memory_limit_mib, memory_mib
-    from simulation.errors import ResourceError
+    from simulation.checks import ensure_fits
 
-    limit = memory_limit_mib()
     for scenario in scenarios:
-        needed = memory_mib(scenario) * max(1, workers)
-        if needed > limit:
-            what = f"scenario {scenario.name}" + (f" on {workers} workers" if workers > 1 else "")
-            raise ResourceError(needed, limit, what)
-
-
-def _pool(workers: int | None, jobs: int) -> AbstractContextManager[Any]:
-    from simulation.experiments.runner import default_workers, make_executor
-
-    executor = make_executor(workers or default_workers(jobs))
-    return executor if executor is not None else nullcontext()
+        ensure_fits(scenario, workers=workers)
 
 
 def _workers(requested: int | None, jobs: int) -> int:
+    """The workers asked for, else all cores but no more than jobs."""
     from simulation.experiments.runner import default_workers
 
     return requested or default_workers(jobs)
+
+
+def _pool(workers: int) -> AbstractContextManager[Any]:
+    """A process pool of `workers` (as `_workers` resolves them), or none for one."""
+    from simulation.experiments.runner import make_executor
+
+    executor = make_executor(workers)
+    return executor if executor is not None else nullcontext()
 
 
 # --- the commands ------------------------------------------------------------------------------
@@ -128,7 +125,7 @@ def run(args: argparse.Namespace) -> Path:
     workers = _workers(args.workers, count)
     warn(scenario)
     check_memory([scenario], workers)
-    with _pool(workers, count) as executor:
+    with _pool(workers) as executor:
         results = replicate(scenario, count, args.seed, executor)
     return results.write(args.out, fmt=args.format)
 
@@ -145,7 +142,7 @@ def compare(args: argparse.Namespace) -> Path:
     for scenario in scenarios:
         warn(scenario)
     check_memory(scenarios, workers)
-    with _pool(workers, count * len(scenarios)) as executor:
+    with _pool(workers) as executor:
         comparison = compare_scenarios(scenarios, count, args.seed, executor)
     return comparison.write(args.out, fmt=args.format)
 
@@ -164,7 +161,7 @@ def calibrate(args: argparse.Namespace) -> Path:
         if sys.stderr.isatty():
             print(f"\revaluation {evaluation}: loss {loss:.6g}", end="", file=sys.stderr)
 
-    with _pool(args.workers, len(spec.seeds)) as executor:
+    with _pool(_workers(args.workers, len(spec.seeds))) as executor:
         fit = fit_scenario(scenario, spec, executor, progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -183,13 +180,13 @@ def backcast(args: argparse.Namespace) -> Path:
     path = args.observations or str(Path(args.scenario).with_name("observations.csv"))
     observations = read_observations(path, scenario.districts.names, args.last_year)
     seeds = replicate_seeds(scenario.seed, args.replicates)
-    with _pool(args.workers, len(seeds)) as executor:
+    with _pool(_workers(args.workers, len(seeds))) as executor:
         result = score(scenario, observations, seeds, executor)
     return write_backcast(result, path, args.out)
 
 
 def sweep(args: argparse.Namespace) -> Path:
-    from simulation.experiments.runner import default_workers, executor_for
+    from simulation.experiments.runner import executor_for
     from simulation.experiments.sweep import execute, prepare
     from simulation.experiments.sweepfile import load_sweep
 
@@ -206,7 +203,9 @@ def sweep(args: argparse.Namespace) -> Path:
     if not plan.pending:  # finished already: no workers to start
         summary = execute(plan, command=shlex.join(words))
     else:
-        workers = args.workers or default_workers(len(plan.pending))
+        workers = _workers(args.workers, len(plan.pending))
+        if not args.scheduler:  # a scheduler's workers are on other machines
+            check_memory([sweep_file.base], 1 if kind == "serial" else workers)
         with executor_for(kind, workers, args.scheduler) as (executor, capacity):
             summary = execute(plan, executor, capacity=capacity, command=shlex.join(words))
     print(f"{sweep_file.name}: {summary.line()}", file=sys.stderr)

@@ -78,10 +78,10 @@ def _compare_bytes(expected: Path, produced: str) -> str:
     """'' when the file holds exactly `produced`, else where they first differ."""
     if not expected.is_file():
         return "missing from the folder"
-    old = expected.read_text(encoding="utf-8").splitlines()
-    new = produced.splitlines()
-    if old == new and expected.read_bytes() == produced.encode("utf-8"):
+    held = expected.read_bytes()
+    if held == produced.encode("utf-8"):
         return ""
+    old, new = held.decode("utf-8").splitlines(), produced.splitlines()
     for i, (a, b) in enumerate(zip(old, new, strict=False)):
         if a != b:
             return f"differs from line {i + 1}: {a!r} -> {b!r}"

@@ -175,7 +175,7 @@ def test_a_changed_input_is_reported_by_name(tiny_copy, capsys):
 def test_a_tampered_table_does_not_reproduce(tiny_copy, capsys):
     folder = run_tiny(tiny_copy, capsys)
     table = folder / "timeseries.csv"
-    table.write_text(table.read_text(encoding="utf-8").replace(",tiny,", ",tiny,", 1) + "x\n")
+    table.write_text(table.read_text(encoding="utf-8") + "x\n")
     assert main(["reproduce", str(folder)]) == 1
     assert "timeseries.csv: differs" in capsys.readouterr().out
 

@@ -9,7 +9,7 @@ from simulation.errors import ScenarioError
 from simulation.experiments import runner
 from simulation.experiments.sweepfile import load_sweep
 from simulation.outcomes import headlines
-from tests.sweep_helpers import OUTCOMES, TINY_SWEEP, write_sweep
+from tests.sweep_helpers import OUTCOMES, ROOT, TINY_SWEEP, write_sweep
 
 LHS = """
 [design]
@@ -230,13 +230,13 @@ def test_a_scheduler_is_only_for_dask(tmp_path, capsys):
     assert "--scheduler" in capsys.readouterr().err
 
 
-def test_the_example_sweeps_load():
-    from tests.sweep_helpers import ROOT
-
+def test_the_shipped_sweeps_load_at_100_persons_per_agent_on_common_seeds():
+    """With a seed per point, replicate noise would pass for a lever's influence."""
     for path in sorted((ROOT / "scenarios" / "sweeps").glob("*.toml")):
         sweep = load_sweep(path)
-        assert sweep.runs > 0
-        assert sweep.base.persons_per_agent == 100
+        assert sweep.runs > 0, path.name
+        assert sweep.base.persons_per_agent == 100, path.name
+        assert sweep.seeds == "common", path.name
 
 
 def test_without_outcomes_a_sweep_keeps_the_headlines_and_the_targets(tmp_path):

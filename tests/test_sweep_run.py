@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -333,7 +334,7 @@ def test_an_interrupted_sweep_resumes_and_runs_every_run_exactly_once(tmp_path, 
     assert counts[0] == 3 * 3  # a flow: Core, Edge and ALL in each of the 3 simulated years
 
 
-def test_outcome_values_read_back_exactly(serial):
+def test_every_run_settles_someone_and_parameters_are_written_as_exact_floats(serial):
     rows = read_csv(serial / "runs.csv")
     values = np.array([float(r["settled_total.ALL.sum"]) for r in rows])
     assert np.all(values > 0)
@@ -350,6 +351,19 @@ def test_the_sweep_libraries_load_only_when_a_sweep_runs():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_sweep_that_would_not_fit_is_refused_and_nothing_is_written(serial, tmp_path, capsys):
+    assert sweep_to(tmp_path / "out", "--max-memory", "20", "--workers", "2") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: scenario tiny on 2 workers would need about ")
+    assert "more than the 20 MiB" in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+    finished = tmp_path / "finished"  # nothing left to run: nothing to refuse
+    shutil.copytree(serial, finished)
+    assert sweep_to(finished, "--max-memory", "20", "--executor", "serial") == 0
+    assert "16 of 16 runs done (complete), 0 failed" in capsys.readouterr().err
 
 
 def test_a_missing_extra_is_named_and_nothing_is_written(tmp_path, monkeypatch, capsys):

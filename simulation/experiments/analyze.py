@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from simulation.errors import ScenarioError
+from simulation.experiments.design import salib_problem
 from simulation.experiments.extras import require
 from simulation.experiments.store import (
     DESIGN,
@@ -195,7 +196,7 @@ def indices(
 ) -> list[Index]:
     """Sensitivity indices of outcome `y` (one value per design point) to each parameter,
     by `method` over the design's unit coordinates."""
-    problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+    problem = salib_problem(names)
     module = require(f"SALib.analyze.{method}", "sweep", "sensitivity analysis")
     quiet = io.StringIO()
     with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(quiet):

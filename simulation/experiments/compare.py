@@ -22,7 +22,7 @@ from simulation.config import Scenario
 from simulation.errors import ScenarioError
 from simulation.experiments.replicate import replicate_seeds
 from simulation.experiments.runner import Job, run_many
-from simulation.results import Differences, LongTable, t_quantile
+from simulation.results import Differences, LongTable, mean_interval, versions
 
 LEVEL = 0.95
 
@@ -119,7 +119,6 @@ def compare(
         for key in ("kind", "wall_seconds", "versions", "command"):
             info.pop(key)
         runs.append(info)
-    first = manifest(scenarios[0], [], wall)
     info = {
         "kind": "comparison",
         "reference": scenarios[0].name,
@@ -127,7 +126,7 @@ def compare(
         "seed": root,
         "replicates": [{"replicate": r, "seed": s} for r, s in enumerate(seeds)],
         "level": LEVEL,
-        "versions": first["versions"],
+        "versions": versions(),
         "wall_seconds": round(wall, 3),
         "command": command("compare", list(scenarios), root, replicates),
         "runs": runs,
@@ -161,14 +160,11 @@ def paired_differences(table: LongTable, reference: str) -> Differences:
                 columns["variable"].extend([variable] * len(common))
                 columns["district"].extend([district] * len(common))
                 columns["year"].extend(common.tolist())
-    if columns["diff"]:
-        diff = np.concatenate(columns["diff"], axis=1)  # replicates x rows
-    else:
-        diff = np.zeros((len(reps.get(reference, [])), 0))
+    # replicates x rows; with no rows, one empty replicate (a mean over no replicates warns)
+    diff = np.concatenate(columns["diff"], axis=1) if columns["diff"] else np.zeros((1, 0))
     n = diff.shape[0]
-    mean = diff.mean(axis=0) if n else np.full(diff.shape[1], np.nan)
+    mean, half = mean_interval(diff, LEVEL)
     sd = diff.std(axis=0, ddof=1) if n > 1 else np.full(diff.shape[1], np.nan)
-    half = t_quantile(LEVEL, np.full(diff.shape[1], n - 1)) * sd / np.sqrt(max(n, 1))
     rows = len(mean)
     return Differences(
         scenario=np.asarray(columns["scenario"], dtype=object),

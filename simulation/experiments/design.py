@@ -126,8 +126,7 @@ def _triangular(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarr
 def _normal(u: np.ndarray, mean: float, sd: float, low: float, high: float) -> np.ndarray:
     from scipy import special
 
-    lo = 0.0 if math.isnan(low) else float(special.ndtr((low - mean) / sd))
-    hi = 1.0 if math.isnan(high) else float(special.ndtr((high - mean) / sd))
+    lo, hi = _normal_cdf_bounds(mean, sd, low, high)
     p = np.clip(lo + u * (hi - lo), EDGE, 1 - EDGE)
     x = mean + sd * special.ndtri(p)
     if not math.isnan(low):
@@ -139,11 +138,17 @@ def _normal(u: np.ndarray, mean: float, sd: float, low: float, high: float) -> n
 
 def normal_mass(mean: float, sd: float, low: float, high: float) -> float:
     """The probability a normal distribution gives to [low, high] (either end may be NaN)."""
+    lo, hi = _normal_cdf_bounds(mean, sd, low, high)
+    return hi - lo
+
+
+def _normal_cdf_bounds(mean: float, sd: float, low: float, high: float) -> tuple[float, float]:
+    """The normal distribution function at `low` and `high`; 0 and 1 for an open end (NaN)."""
     from scipy import special
 
     lo = 0.0 if math.isnan(low) else float(special.ndtr((low - mean) / sd))
     hi = 1.0 if math.isnan(high) else float(special.ndtr((high - mean) / sd))
-    return hi - lo
+    return lo, hi
 
 
 @dataclass(frozen=True)
@@ -225,13 +230,9 @@ def size(spec: DesignSpec, params: Sequence[Parameter]) -> int:
     return spec.samples
 
 
-def _problem(params: Sequence[Parameter]) -> dict[str, Any]:
-    """SALib's description of the design space: every parameter on [0, 1]."""
-    return {
-        "num_vars": len(params),
-        "names": [p.label for p in params],
-        "bounds": [[0.0, 1.0]] * len(params),
-    }
+def salib_problem(names: Sequence[str]) -> dict[str, Any]:
+    """SALib's description of the design space: every parameter, by name, on [0, 1]."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
 
 
 def unit_matrix(spec: DesignSpec, params: Sequence[Parameter]) -> np.ndarray:
@@ -253,7 +254,7 @@ def unit_matrix(spec: DesignSpec, params: Sequence[Parameter]) -> np.ndarray:
         sampler = require("SALib.sample.sobol", "sweep", "a saltelli design")
         return np.asarray(
             sampler.sample(
-                _problem(params),
+                salib_problem([p.label for p in params]),
                 spec.samples,
                 calc_second_order=spec.second_order,
                 scramble=True,
@@ -262,7 +263,12 @@ def unit_matrix(spec: DesignSpec, params: Sequence[Parameter]) -> np.ndarray:
         )
     sampler = require("SALib.sample.morris", "sweep", "a morris design")
     return np.asarray(
-        sampler.sample(_problem(params), spec.samples, num_levels=spec.levels, seed=spec.seed)
+        sampler.sample(
+            salib_problem([p.label for p in params]),
+            spec.samples,
+            num_levels=spec.levels,
+            seed=spec.seed,
+        )
     )
 
 

@@ -20,11 +20,13 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, got {replicates}")
     children = np.random.SeedSequence(seed).spawn(replicates)
-    seeds = [seed]
-    for child in children[1:]:
-        high, low = child.generate_state(2, np.uint32)
-        seeds.append((int(high) & 0x7FFFFFFF) << 32 | int(low))  # a non-negative int64
-    return seeds
+    return [seed, *(int64_seed(child) for child in children[1:])]
+
+
+def int64_seed(sequence: np.random.SeedSequence) -> int:
+    """A run's seed drawn from `sequence`: a non-negative int64, as a scenario's seed may be."""
+    high, low = sequence.generate_state(2, np.uint32)
+    return (int(high) & 0x7FFFFFFF) << 32 | int(low)
 
 
 def replicate(

@@ -80,8 +80,11 @@ def default_workers(jobs: int) -> int:
 
 def make_executor(workers: int) -> ProcessPoolExecutor | None:
     """A process pool of `workers`, or None (run serially) for one worker."""
-    if workers <= 1:
-        return None
+    return _process_pool(workers) if workers > 1 else None
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes that leave Ctrl-C to this one."""
     return ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
 
 
@@ -143,8 +146,8 @@ def executor_for(
     if kind == "serial":
         yield None, 1
     elif kind == "process":
-        count = workers or default_workers(os.cpu_count() or 1)
-        pool = ProcessPoolExecutor(max_workers=count, initializer=_leave_interrupts_to_parent)
+        count = workers or os.cpu_count() or 1
+        pool = _process_pool(count)
         try:
             yield pool, count
         except BaseException:
@@ -152,7 +155,7 @@ def executor_for(
             raise
         pool.shutdown(wait=True)
     elif kind == "dask":
-        with _dask(scheduler, workers or default_workers(os.cpu_count() or 1)) as pair:
+        with _dask(scheduler, workers or os.cpu_count() or 1) as pair:
             yield pair
     else:
         raise ValueError(f"unknown executor {kind!r}: one of {EXECUTORS}")

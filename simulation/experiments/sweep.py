@@ -28,7 +28,7 @@ from simulation.experiments.design import point_values, unit_matrix
 from simulation.experiments.evaluate import outcomes_of
 from simulation.experiments.extras import require
 from simulation.experiments.runner import run_streaming
-from simulation.experiments.store import SweepStore, read_runs
+from simulation.experiments.store import SweepStore
 from simulation.experiments.sweepfile import Sweep, check_points
 from simulation.outcomes import Outcome
 from simulation.results import LongTable, jsonable, versions
@@ -299,7 +299,8 @@ def execute(
         if done < sweep.runs:  # the executor stopped early
             failed = store.failed(header.index("status"))
             return Summary(store.folder, sweep.runs, done, failed, ran, _since(started))
-        failed = _count_failed(store.finish(header))
+        store.finish(header)
+        failed = store.failed(header.index("status"))
         summary = Summary(store.folder, sweep.runs, done, failed, ran, _since(started))
         store.write_summary(
             {
@@ -325,7 +326,3 @@ def _concat(tables: list[Any]) -> Any:
     import pyarrow as pa
 
     return pa.concat_tables(kept)
-
-
-def _count_failed(runs: Path) -> int:
-    return sum(row["status"] == FAILED for row in read_runs(runs))

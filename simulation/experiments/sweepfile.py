@@ -31,6 +31,7 @@ from simulation.experiments.design import (
     point_values,
     size,
 )
+from simulation.experiments.replicate import int64_seed, replicate_seeds
 from simulation.names import CITY
 from simulation.outcomes import AGGREGATES, Outcome, headlines
 from simulation.results import jsonable
@@ -161,18 +162,14 @@ def run_seed(seed: int, point: int, replicate: int, mode: Seeds = "per_run") -> 
     between points are then free of replicate noise).
     """
     if mode == "common":
-        from simulation.experiments.replicate import replicate_seeds
-
         return replicate_seeds(seed, replicate + 1)[replicate]
-    child = np.random.SeedSequence(seed, spawn_key=(point, replicate))
-    high, low = child.generate_state(2, np.uint32)
-    return (int(high) & 0x7FFFFFFF) << 32 | int(low)  # a non-negative int64
+    return int64_seed(np.random.SeedSequence(seed, spawn_key=(point, replicate)))
 
 
 def scaled(base: Scenario, key: str, factor: float) -> Any:
     """The base scenario's value at `key` times `factor`, as a scenario file would write it."""
     value, names = base_value(base, key)
-    whole = _integer(key)
+    whole = takes_whole_numbers(key)
     if isinstance(value, tuple):
         return {
             name: round(v * factor) if whole else v * factor
@@ -271,14 +268,15 @@ def load_sweep(path: str | Path) -> Sweep:
     name = reader.text(data, "name", path.stem)
     if not SAFE_NAME.fullmatch(name) or name in (".", ".."):
         raise reader.fail("name", "letters, digits, '_', '-' or '.' (it names a folder)", name)
-    base = _base(reader, data)
+    fixed = fixed_values(reader.table(data, "set", {}))
+    base = _base(reader, data, fixed)
     seed = reader.integer(data, "seed", "seed", 0, base.seed)
     if seed >= 2**63:
         raise reader.fail("seed", "a non-negative integer below 2**63", seed)
     seeds = data.get("seeds", "per_run")
     if seeds not in SEED_MODES:
         raise reader.fail("seeds", f"one of {list(SEED_MODES)}", seeds)
-    parameters = _parameters(reader, data, base)
+    parameters = _parameters(reader, data, base, fixed)
     design = _design(reader, data, seed)
     check_design(design, parameters, reader.file)
     return Sweep(
@@ -296,13 +294,13 @@ def load_sweep(path: str | Path) -> Sweep:
     )
 
 
-def _base(reader: _Reader, data: dict[str, Any]) -> Scenario:
+def _base(reader: _Reader, data: dict[str, Any], fixed: dict[str, Any]) -> Scenario:
+    """The base scenario with the [set] values, as key paths (`fixed`), applied."""
     given = data.get("base")
     if not isinstance(given, str) or not (reader.path.parent / given).is_file():
         raise reader.fail(
             "base", "the path of a scenario file, relative to the sweep file", given or "nothing"
         )
-    fixed = fixed_values(reader.table(data, "set", {}))
     for key in fixed:
         if key.split(".")[0] in NOT_PARAMETERS:
             raise reader.fail(f'set."{key}"', "a scenario value a sweep may set", key)
@@ -356,13 +354,15 @@ def _flatten(
             )
 
 
-def _parameters(reader: _Reader, data: dict[str, Any], base: Scenario) -> tuple[Parameter, ...]:
+def _parameters(
+    reader: _Reader, data: dict[str, Any], base: Scenario, fixed: dict[str, Any]
+) -> tuple[Parameter, ...]:
+    """The swept parameters, none of them also among the [set] values (`fixed`)."""
     table = reader.table(data, "parameters", {})
     specs = list(_flatten(reader, table))
     if not specs:
         raise reader.fail("parameters", "at least one parameter to sweep", "none")
     keys = [key for key, _ in specs]
-    fixed = fixed_values(reader.table(data, "set", {}))
     out = []
     for key, spec in specs:
         if keys.count(key) > 1:
@@ -412,7 +412,7 @@ def _parameter(reader: _Reader, key: str, spec: dict[str, Any], base: Scenario) 
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers)
     if scale and not (numbers and numeric):
         raise reader.fail(f"{where}.scale", "a numeric parameter to scale", current)
-    integer = _integer(key) and not scale
+    integer = takes_whole_numbers(key) and not scale
     if "levels" in spec:
         mixed = [k for k in spec if k in (*NUMBERS, "distribution", "steps")]
         if mixed:
@@ -457,11 +457,6 @@ def _parameter(reader: _Reader, key: str, spec: dict[str, Any], base: Scenario) 
         integer=integer,
         name=name,
     )
-
-
-def _integer(key: str) -> bool:
-    """Whether the parameter at `key` takes whole numbers (by its declaration, not its value)."""
-    return takes_whole_numbers(key)
 
 
 def _check_distribution(reader: _Reader, where: str, kind: Kind, v: dict[str, float]) -> None:
