@@ -30,7 +30,7 @@ from simulation.views.report import (
     reproduce_section,
     verdict,
 )
-from simulation.views.rounding import Estimate, number, relative, step_for
+from simulation.views.rounding import QUANTA, Estimate, number, relative, step_for
 from simulation.views.series import totals
 
 GAP = "gap_narrowing_since_baseline_pp"
@@ -106,9 +106,8 @@ class Compared:
         value = _outcome_estimate(
             ctx, outcome, np.asarray(list(outcome.by_run(ctx.table).values()))
         )
-        step = (
-            value.step if math.isnan(half_width) else step_for(half_width, _quantum(ctx, outcome))
-        )
+        quantum = _quantum(ctx, outcome.variable)
+        step = value.step if math.isnan(half_width) else step_for(half_width, quantum)
         return m, lo, hi, Estimate((m,), step)
 
     def _pairs(self, outcome: Outcome, scenario: str) -> np.ndarray:
@@ -117,11 +116,12 @@ class Compared:
         return np.asarray([other[(scenario, r)] - ref[(self.reference, r)] for _, r in ref])
 
 
-def _quantum(ctx: Context, outcome: Outcome) -> float:
-    unit = VARIABLES[outcome.variable].unit
+def _quantum(ctx: Context, variable: str) -> float:
+    """The finest step a difference of `variable` is shown to: one agent for a count."""
+    unit = VARIABLES[variable].unit
     if unit == "persons":
         return float(ctx.precision.persons_per_agent)
-    return {"ha": 0.1, "%": 0.01, "pp": 0.01}.get(unit, 1.0)
+    return QUANTA.get(unit, 1.0)
 
 
 def _interval(lo: float, hi: float, step: float) -> str:
@@ -221,13 +221,7 @@ def by_year_section(c: Compared, doc: Document) -> None:
                 if not hit.any():
                     continue
                 m, lo, hi = (float(a[hit][0]) for a in (mean, low, high))
-                outcome = Outcome(variable, year=year)
-                half = (hi - lo) / 2
-                step = (
-                    step_for(half, _quantum(c.ref, outcome))
-                    if math.isfinite(half)
-                    else _quantum(c.ref, outcome)
-                )
+                step = step_for((hi - lo) / 2, _quantum(c.ref, variable))
                 rows.append(
                     (
                         scenario,
@@ -258,10 +252,7 @@ def districts_section(c: Compared, doc: Document) -> None:
                 a = totals(c.table, variable, d, scenario=scenario)
                 b = totals(c.table, variable, d, scenario=c.reference)
                 mean, half = mean_interval(a - b)
-                quantum = (
-                    float(c.ref.precision.persons_per_agent) if variable == "settled_total" else 0.1
-                )
-                step = step_for(float(half), quantum)
+                step = step_for(float(half), _quantum(c.ref, variable))
                 lo, hi = float(mean - half), float(mean + half)
                 cells += [signed(float(mean), step), _interval(lo, hi, step)]
             rows.append(tuple(cells))
