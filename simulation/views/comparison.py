@@ -23,7 +23,6 @@ from simulation.views.report import (
     TARGET_NAMES,
     Context,
     _cell,
-    _outcome_estimate,
     assumptions_section,
     headline_outcomes,
     outcome_text,
@@ -103,9 +102,7 @@ class Compared:
             m, lo, hi = float(mean_), float(mean_ - half), float(mean_ + half)
         half_width = (hi - lo) / 2
         ctx = self.contexts[scenario]
-        value = _outcome_estimate(
-            ctx, outcome, np.asarray(list(outcome.by_run(ctx.table).values()))
-        )
+        value = ctx.estimate(outcome)
         quantum = _quantum(ctx, outcome.variable)
         step = value.step if math.isnan(half_width) else step_for(half_width, quantum)
         return m, lo, hi, Estimate((m,), step)
@@ -136,13 +133,8 @@ def headline_section(c: Compared, doc: Document) -> None:
     for scenario in c.others:
         rows = []
         for outcome in outcomes:
-            ref = _outcome_estimate(
-                c.ref, outcome, np.asarray(list(outcome.by_run(c.ref.table).values()))
-            )
-            ctx = c.contexts[scenario]
-            own = _outcome_estimate(
-                ctx, outcome, np.asarray(list(outcome.by_run(ctx.table).values()))
-            )
+            ref = c.ref.estimate(outcome)
+            own = c.contexts[scenario].estimate(outcome)
             mean, lo, hi, estimate = c.difference(outcome, scenario)
             rows.append(
                 (
@@ -284,10 +276,7 @@ def replicates_section(c: Compared, doc: Document) -> None:
     rows = []
     for outcome in headline_outcomes(c.ref.manifest):
         for scenario in c.scenarios:
-            ctx = c.contexts[scenario]
-            estimate = _outcome_estimate(
-                ctx, outcome, np.asarray(list(outcome.by_run(ctx.table).values()))
-            )
+            estimate = c.contexts[scenario].estimate(outcome)
             rows.append(
                 (
                     outcome.title,

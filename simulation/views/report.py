@@ -123,6 +123,7 @@ class Context:
         self.base = int(self.years[0])
         self.last = int(self.years[-1])
         self.targets: Mapping[str, Any] | None = described(self.scenario, "targets")
+        self._estimates: dict[Outcome, Estimate] = {}
 
     def name(self, district: str) -> str:
         return self.names.get(district, district)
@@ -144,6 +145,12 @@ class Context:
     def goal(self, target: str) -> float:
         """A target's goal as the model published it (the same in every year)."""
         return float(np.mean(at_year(self.table, f"target_{target}_goal", self.base)))
+
+    def estimate(self, outcome: Outcome) -> Estimate:
+        """A headline outcome over the runs, rounded by the rule; worked out once."""
+        if outcome not in self._estimates:
+            self._estimates[outcome] = _outcome_estimate(self, outcome)
+        return self._estimates[outcome]
 
 
 # --- headline and targets --------------------------------------------------------------------
@@ -598,7 +605,8 @@ def headline_outcomes(manifest: Mapping[str, Any]) -> list[Outcome]:
     return [Outcome(**row) for row in manifest.get("headlines", [])]
 
 
-def _outcome_estimate(ctx: Context, outcome: Outcome, samples: np.ndarray) -> Estimate:
+def _outcome_estimate(ctx: Context, outcome: Outcome) -> Estimate:
+    samples = np.asarray(list(outcome.by_run(ctx.table).values()))
     v = VARIABLES[outcome.variable]
     if v.unit == "persons":
         base = 0.0
@@ -655,9 +663,7 @@ def replicates_section(ctx: Context, doc: Document) -> None:
         return
     rows = []
     for outcome in headline_outcomes(ctx.manifest):
-        runs = outcome.by_run(ctx.table)
-        samples = np.asarray(list(runs.values()))
-        estimate = _outcome_estimate(ctx, outcome, samples)
+        estimate = ctx.estimate(outcome)
         rows.append(
             (
                 outcome.title,
