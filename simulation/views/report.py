@@ -15,7 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from simulation.names import CHANNELS, CITY, LAND_SOURCES, LAND_USES, QUOTA_CHANNELS, Limit
+from simulation.names import (
+    CHANNEL_LABELS,
+    CHANNELS,
+    CITY,
+    LAND_SOURCE_LABELS,
+    LAND_SOURCES,
+    LAND_USES,
+    QUOTA_CHANNELS,
+    ChannelName,
+    Limit,
+)
 from simulation.outcomes import Outcome
 from simulation.results import LongTable
 from simulation.variables import VARIABLES, label
@@ -330,7 +340,7 @@ def shift_sentence(ctx: Context) -> str:
 # --- settlement, land, quotas, fiscal --------------------------------------------------------
 
 
-def _open_channels(ctx: Context) -> list[str]:
+def _open_channels(ctx: Context) -> list[ChannelName]:
     return [c for c in CHANNELS if described(ctx.scenario, f"channels.{c}.enabled")]
 
 
@@ -338,7 +348,7 @@ def settlement_section(ctx: Context, doc: Document, figures: Mapping[str, str]) 
     open_ = _open_channels(ctx)
     header = (
         "district",
-        *(VARIABLES[f"settled_{c}"].label.split(": ")[1] for c in open_),
+        *(CHANNEL_LABELS[c] for c in open_),
         "dependents",
         "total, where registered",
         "total, where living",
@@ -395,14 +405,12 @@ def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> Non
     entitled, granted = ctx.hectares("land_entitlement_ha"), ctx.hectares("linked_land_ha")
     short = ctx.hectares("land_shortfall_ha")
     sources = "; ".join(
-        f"{VARIABLES[f'linked_{s}_ha'].label.split(': ')[1]} "
-        f"{ctx.hectares(f'linked_{s}_ha').text} ha"
-        for s in LAND_SOURCES
+        f"{LAND_SOURCE_LABELS[s]} {ctx.hectares(f'linked_{s}_ha').text} ha" for s in LAND_SOURCES
     )
     header = (
         "district",
         f"{VARIABLES['land_entitlement_ha'].label} (ha)",
-        *(f"linked: {VARIABLES[f'linked_{s}_ha'].label.split(': ')[1]} (ha)" for s in LAND_SOURCES),
+        *(f"linked: {LAND_SOURCE_LABELS[s]} (ha)" for s in LAND_SOURCES),
         f"{VARIABLES['land_shortfall_ha'].label} (ha)",
         f"m2 per urban resident, start -> end (band {band[0]:g}-{band[1]:g})",
         VARIABLES["land_binding_limit"].label.lower(),
@@ -552,8 +560,7 @@ def quotas_section(ctx: Context, doc: Document) -> None:
                 else "n/a"
             )
             where = "city" if district == CITY else ctx.name(district)
-            name = VARIABLES[f"settled_{channel}"].label.split(": ")[1]
-            rows.append((name, where, amount, _filled(ctx, channel, district)))
+            rows.append((CHANNEL_LABELS[channel], where, amount, _filled(ctx, channel, district)))
     if not rows:
         doc.add(Paragraph("No channel with a quota is open."))
         return
