@@ -25,6 +25,7 @@ from simulation.variables import VARIABLES, unit
 from simulation.views.series import (
     axis_label,
     districts,
+    limit_years,
     matrix,
     modal,
     percentiles,
@@ -264,14 +265,9 @@ def _limit_rows(
     names = districts(table) if district == CITY else (district,)
     rows: dict[Limit, tuple[list[int], list[int]]] = {}
     for name in names:
-        years, codes = matrix(table, "land_binding_limit", name, scenario=scenario)
-        if not codes.size:
-            continue
-        common = modal(codes)
-        for limit in Limit:
-            if limit == Limit.NONE:
-                continue
-            for year in years[common == limit].tolist():
+        bound = limit_years(table, name, scenario=scenario) or {}
+        for limit, years in bound.items():
+            for year in years.tolist():
                 got = rows.setdefault(limit, ([], []))
                 if year in got[0]:
                     got[1][got[0].index(year)] += 1

@@ -24,7 +24,6 @@ from simulation.names import (
     LAND_USES,
     QUOTA_CHANNELS,
     ChannelName,
-    Limit,
 )
 from simulation.outcomes import Outcome
 from simulation.results import LongTable
@@ -37,6 +36,7 @@ from simulation.views.series import (
     described,
     display_names,
     districts,
+    limit_years,
     matrix,
     modal,
     totals,
@@ -375,15 +375,10 @@ def settlement_section(ctx: Context, doc: Document, figures: Mapping[str, str]) 
 
 
 def _limits(ctx: Context, district: str) -> str:
-    years, codes = matrix(ctx.table, "land_binding_limit", district)
-    if not codes.size:
+    bound = limit_years(ctx.table, district)
+    if bound is None:
         return ""
-    common = modal(codes)
-    parts = []
-    for limit in Limit:
-        bound = years[common == limit]
-        if limit != Limit.NONE and len(bound):
-            parts.append(f"{limit.label} {_count(len(bound))} ({_years(bound.tolist())})")
+    parts = [f"{k.label} {_count(len(y))} ({_years(y.tolist())})" for k, y in bound.items()]
     return "; ".join(parts) or "none"
 
 
