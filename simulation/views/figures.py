@@ -7,7 +7,6 @@ shows the same caption under it.
 from __future__ import annotations
 
 import io
-import math
 import multiprocessing
 import os
 import threading
@@ -122,9 +121,7 @@ def _grid(panel: plots.Panel, table: LongTable, **options: Any) -> Callable[[Fig
 
 
 def _grid_size(table: LongTable) -> tuple[float, float]:
-    n = len(table.districts) - 1
-    ncols = min(4, max(1, math.ceil(math.sqrt(n))))
-    nrows = max(1, math.ceil(n / ncols))
+    nrows, ncols = plots.grid_shape(len(table.districts) - 1)
     return (3.4 * ncols, 2.6 * nrows + 1.0)
 
 

@@ -447,6 +447,12 @@ def _cycle(i: int) -> str:
 Panel = Callable[..., Axes]
 
 
+def grid_shape(panels: int, ncols: int | None = None) -> tuple[int, int]:
+    """Rows and columns of a grid of `panels`: about square, at most four columns."""
+    ncols = ncols or min(4, max(1, math.ceil(math.sqrt(panels))))
+    return max(1, math.ceil(panels / ncols)), ncols
+
+
 def plot_districts(
     table: LongTable,
     panel: Panel = plot_population,
@@ -462,8 +468,7 @@ def plot_districts(
     legend is shown once, above the grid. Returns the panels drawn.
     """
     ds = districts(table)
-    ncols = ncols or min(4, max(1, math.ceil(math.sqrt(len(ds)))))
-    nrows = max(1, math.ceil(len(ds) / ncols))
+    nrows, ncols = grid_shape(len(ds), ncols)
     if fig is None:
         fig = Figure(figsize=(3.4 * ncols, 2.6 * nrows + 0.8), layout="constrained")
     grid = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
