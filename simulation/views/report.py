@@ -30,7 +30,7 @@ from simulation.results import LongTable
 from simulation.variables import VARIABLES, label
 from simulation.views.document import Document, Heading, Image, Paragraph, bullets, table
 from simulation.views.plots import TARGET_VALUES
-from simulation.views.rounding import Estimate, Precision, change, number
+from simulation.views.rounding import RATE_UNITS, Estimate, Precision, change, number
 from simulation.views.series import (
     at_year,
     described,
@@ -615,7 +615,7 @@ def _outcome_estimate(ctx: Context, outcome: Outcome) -> Estimate:
         if outcome.year is not None and v.kind == "stock":
             base = float(np.mean(at_year(ctx.table, outcome.variable, ctx.base, outcome.district)))
         return ctx.precision.persons(samples, base=base)
-    if v.unit in ("%", "pp", "m2/person"):
+    if v.unit in RATE_UNITS:
         return ctx.precision.rate(samples, v.unit)
     return ctx.precision.scaled(samples, v.unit, persons=ctx.settled(outcome.district))
 
