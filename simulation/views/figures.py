@@ -61,9 +61,6 @@ class Gallery:
         self.caption = caption
         self._bytes: dict[tuple[str, str], bytes] = {}
 
-    def __contains__(self, name: object) -> bool:
-        return name in self.specs
-
     @property
     def names(self) -> list[str]:
         return list(self.specs)
