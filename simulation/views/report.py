@@ -126,7 +126,7 @@ class Context:
         self.table = table
         self.manifest = manifest
         self.scenario: Mapping[str, Any] = manifest["scenario"]
-        self.replicates = len({r for _, r in table.runs})
+        self.replicates = len(table.replicates)
         self.precision = Precision(int(self.scenario["persons_per_agent"]), self.replicates)
         self.names = display_names(self.scenario["districts"]["districts"])
         self.years = table.years
