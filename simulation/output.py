@@ -75,10 +75,14 @@ def overrides_tag(overrides: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
+def _stamp() -> str:
+    """The UTC time now, as folder names carry it: `20240131-235959`."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+
+
 def run_id(manifest: dict[str, Any]) -> str:
     """`<UTC time>-seed<seed>`, then `-r<replicates>` and `-set<tag>` where they apply."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    parts = [f"{stamp}-seed{manifest['seed']}"]
+    parts = [f"{_stamp()}-seed{manifest['seed']}"]
     if len(manifest["replicates"]) > 1:
         parts.append(f"r{len(manifest['replicates'])}")
     if manifest.get("overrides"):
@@ -246,8 +250,7 @@ def _key(key: str) -> str:
 def write_calibration(fit: Fit, spec: Calibration, scenario_file: str, root: str | Path) -> Path:
     """Write `root/calibrations/<scenario>/<id>/`: the fitted scenario file, the residuals,
     every evaluation, the record of the fit and a report."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = Path(root) / "calibrations" / fit.scenario.name / stamp
+    folder = Path(root) / "calibrations" / fit.scenario.name / _stamp()
     evaluations = io.StringIO()
     writer = csv.writer(evaluations, lineterminator="\n")
     keys = [p.key for p in spec.parameters]
@@ -334,8 +337,7 @@ def backcast_summary(result: Backcast) -> list[str]:
 def write_backcast(result: Backcast, observations: str, root: str | Path) -> Path:
     """Write `root/backcasts/<scenario>/<id>/`: the scores, a report and the time series."""
     s = result.scenario
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = Path(root) / "backcasts" / s.name / stamp
+    folder = Path(root) / "backcasts" / s.name / _stamp()
     fitted = [key for key, text in s.provenance if text.startswith("calibrated:")]
     report = [
         f"# Back-cast of {s.name}: {s.base_year} to {s.horizon}",
