@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from simulation.api import manifest
 from simulation.experiments.calibrate import Backcast, Calibration, Fit
 from simulation.experiments.observations import Residual, scored
+from simulation.names import CITY
 from simulation.results import checksum, jsonable, summarize, to_json
 from simulation.scenario import format_override, written_value
 
@@ -176,7 +177,7 @@ def _residual_table(rows: list[Residual]) -> list[str]:
     ]
     for r in rows:
         o = r.observation
-        where = "" if o.district == "ALL" else f" ({o.district})"
+        where = "" if o.district == CITY else f" ({o.district})"
         lines.append(
             f"| {o.variable}{where} | {o.year} | {o.measure} | {_figure(o.value)} | "
             f"{_figure(r.modelled)} | {_figure(r.error, sign=True)} | {100 * r.relative:+.2f} |"
@@ -323,7 +324,7 @@ def backcast_summary(result: Backcast) -> list[str]:
         "|---|---|---|",
     ]
     for variable, district, mape, signed in result.by_indicator():
-        where = "" if district == "ALL" else f" ({district})"
+        where = "" if district == CITY else f" ({district})"
         lines.append(f"| {variable}{where} | {mape:.2f} | {signed:+.2f} |")
     lines += ["", "| year | MAPE % | mean signed error % |", "|---|---|---|"]
     for year in sorted({r.observation.year for r in result.residuals}):
