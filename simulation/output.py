@@ -20,7 +20,7 @@ from simulation.api import manifest
 from simulation.experiments.calibrate import Backcast, Calibration, Fit
 from simulation.experiments.observations import Residual, scored
 from simulation.names import CITY
-from simulation.results import checksum, jsonable, summarize, to_json
+from simulation.results import LongTable, checksum, jsonable, summarize, to_json
 from simulation.scenario import format_override, written_value
 
 if TYPE_CHECKING:
@@ -91,6 +91,15 @@ def run_id(manifest: dict[str, Any]) -> str:
     return "-".join(parts)
 
 
+def _tables(table: LongTable, manifest: dict[str, Any]) -> dict[str, Writer]:
+    """The time series, their summary over replicates and the manifest."""
+    return {
+        "timeseries.csv": write_text(table.to_csv()),
+        "summary.csv": write_text(summarize(table).to_csv()),
+        "manifest.json": write_text(to_json(manifest)),
+    }
+
+
 def write_results(
     results: Results, root: str | Path, folder_id: str | None = None, fmt: str = "png"
 ) -> Path:
@@ -98,12 +107,7 @@ def write_results(
     from simulation import views
 
     table, manifest = results.table, results.manifest
-    writers = {
-        "timeseries.csv": write_text(table.to_csv()),
-        "summary.csv": write_text(summarize(table).to_csv()),
-        "manifest.json": write_text(to_json(manifest)),
-        **views.run_files(table, manifest, fmt),
-    }
+    writers = {**_tables(table, manifest), **views.run_files(table, manifest, fmt)}
     folder = Path(root) / results.scenario.name / (folder_id or run_id(manifest))
     return write_folder(folder, writers)
 
@@ -118,9 +122,7 @@ def write_comparison(
     table, manifest = comparison.table, comparison.manifest
     writers = {
         "comparison.csv": write_text(comparison.differences.to_csv()),
-        "timeseries.csv": write_text(table.to_csv()),
-        "summary.csv": write_text(summarize(table).to_csv()),
-        "manifest.json": write_text(to_json(manifest)),
+        **_tables(table, manifest),
         **views.comparison_files(table, comparison.differences, manifest, fmt),
     }
     names = [s.name for s in comparison.scenarios]
