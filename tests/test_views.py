@@ -365,14 +365,6 @@ def test_report_states_the_rounding_rule_once(one, many):
     assert "half-width of the 95 % interval" in markdown(many.table, many.manifest)
 
 
-def test_report_rounds_by_the_rule(one):
-    text = markdown(one.table, one.manifest)
-    settled = one.table.select("settled_total", "Edge")[1].sum()
-    step = max(1, 10 ** math.floor(math.log10(math.sqrt(settled))))  # one person per agent
-    expected = f"{round(settled / step) * step:,.0f}"
-    assert row(text, "Settlement by channel and district", "Edge")[-2] == expected
-
-
 def test_settlement_table_counts_by_district_of_registration_and_of_residence(one):
     pairs_of_counts = ("settled_total", "settled_by_residence")
     text = markdown(one.table, one.manifest)
