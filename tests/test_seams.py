@@ -18,13 +18,14 @@ from simulation.variables import VARIABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny" / "tiny.toml"
+#: Libraries loaded only by a command that needs them: plotting, data frames, sweeps.
+HEAVY = ("matplotlib", "pandas", "scipy.stats", "SALib", "dask", "distributed", "pyarrow", "tqdm")
 
 
-def test_importing_the_package_loads_no_plotting_or_heavy_library():
+def test_importing_the_package_or_its_command_line_loads_no_plotting_or_heavy_library():
     code = (
-        "import sys, simulation, simulation.experiments; "
-        "print(sorted(m for m in ('matplotlib', 'pandas', 'scipy.stats', 'dask', 'SALib') "
-        "if m in sys.modules))"
+        "import sys, simulation, simulation.experiments, simulation.cli; "
+        f"print(sorted(m for m in {HEAVY} if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT

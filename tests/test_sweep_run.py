@@ -340,18 +340,6 @@ def test_outcome_values_read_back_exactly(serial):
     assert all(repr(float(r["flows.departure_rate"])) == r["flows.departure_rate"] for r in rows)
 
 
-def test_the_sweep_libraries_load_only_when_a_sweep_runs():
-    code = (
-        "import sys, simulation, simulation.experiments, simulation.cli; "
-        "print(sorted(m for m in ('SALib', 'dask', 'distributed', 'pyarrow', 'tqdm', "
-        "'scipy.stats', 'matplotlib', 'pandas') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert out.stdout.strip() == "[]"
-
-
 def test_a_missing_extra_is_named_and_nothing_is_written(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # as if not installed
     assert sweep_to(tmp_path / "out", "--executor", "serial") == 2
