@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import math
+import multiprocessing
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -596,10 +600,42 @@ def test_the_land_section_tells_the_rest_of_the_land_story(one):
     assert edge_rows[1].rstrip(" |").endswith(f"{new:,.1f}")  # the second table: all new land
 
 
-def test_figures_rendered_on_all_cores_are_the_ones_drawn_one_by_one(one):
-    specs = figures.run_figures(one.table, band=(65.0, 110.0), shapes={})[:3]
-    parallel = figures.Gallery(specs, "caption")
-    parallel.render_all(["png"])
-    serial = figures.Gallery(specs, "caption")
-    for spec in specs:
-        assert parallel.render(spec.name, "png") == serial.render(spec.name, "png")
+#: Renders three figures on worker processes and one by one; prints the pools started (their
+#: number of workers) and whether the two renderings agree byte for byte.
+RENDER_ON_CORES = """
+import sys
+import simulation
+from simulation.views import figures
+
+pools = []
+
+class Pool(figures.ProcessPoolExecutor):
+    def __init__(self, *args, **kwargs):
+        pools.append(kwargs["max_workers"])
+        super().__init__(*args, **kwargs)
+
+figures.ProcessPoolExecutor = Pool
+table = simulation.run(sys.argv[1]).table
+specs = figures.run_figures(table, band=(65.0, 110.0), shapes={})[:3]
+parallel = figures.Gallery(specs, "caption")
+parallel.render_all(["png"])
+serial = figures.Gallery(specs, "caption")
+print(pools, all(parallel.render(s.name, "png") == serial.render(s.name, "png") for s in specs))
+"""
+
+
+@pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods(),
+    reason="rendering on several cores needs two of them and fork",
+)
+def test_figures_rendered_on_all_cores_are_the_ones_drawn_one_by_one():
+    """In a fresh interpreter: the gallery never forks while other threads run, and threads
+    left running by other tests would have it draw one by one."""
+    out = subprocess.run(
+        [sys.executable, "-c", RENDER_ON_CORES, str(TINY)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert out.stdout.split() == [f"[{min(3, os.cpu_count() or 1)}]", "True"]
