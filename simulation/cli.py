@@ -35,10 +35,10 @@ from simulation.experiments.analyze import METHODS as ANALYSES
 from simulation.experiments.observations import LAST_FITTING_YEAR
 from simulation.experiments.runner import EXECUTORS
 from simulation.scenario import DEFAULT_SCENARIO as DEFAULT
+from simulation.views import FORMATS
 
 DEFAULT_SCENARIO = DEFAULT
 COMMANDS = tuple(commands.COMMANDS)
-FORMATS = ("png", "svg", "pdf")
 DESCRIPTION = f"""\
 Simulate how non-registered residents settle, district by district and year by year, and the
 land the people-land linkage rule gives the districts for them.

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from simulation.api import manifest
 from simulation.experiments.calibrate import Backcast, Calibration, Fit
 from simulation.experiments.observations import Residual, scored
-from simulation.results import checksum, jsonable, summarize, to_json
+from simulation.names import CITY
+from simulation.results import LongTable, checksum, jsonable, summarize, to_json
 from simulation.scenario import format_override, written_value
 
 if TYPE_CHECKING:
@@ -75,15 +76,28 @@ def overrides_tag(overrides: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
+def _stamp() -> str:
+    """The UTC time now, as folder names carry it: `20240131-235959`."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+
+
 def run_id(manifest: dict[str, Any]) -> str:
     """`<UTC time>-seed<seed>`, then `-r<replicates>` and `-set<tag>` where they apply."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    parts = [f"{stamp}-seed{manifest['seed']}"]
+    parts = [f"{_stamp()}-seed{manifest['seed']}"]
     if len(manifest["replicates"]) > 1:
         parts.append(f"r{len(manifest['replicates'])}")
     if manifest.get("overrides"):
         parts.append(f"set{overrides_tag(manifest['overrides'])}")
     return "-".join(parts)
+
+
+def _tables(table: LongTable, manifest: dict[str, Any]) -> dict[str, Writer]:
+    """The time series, their summary over replicates and the manifest."""
+    return {
+        "timeseries.csv": write_text(table.to_csv()),
+        "summary.csv": write_text(summarize(table).to_csv()),
+        "manifest.json": write_text(to_json(manifest)),
+    }
 
 
 def write_results(
@@ -93,12 +107,7 @@ def write_results(
     from simulation import views
 
     table, manifest = results.table, results.manifest
-    writers = {
-        "timeseries.csv": write_text(table.to_csv()),
-        "summary.csv": write_text(summarize(table).to_csv()),
-        "manifest.json": write_text(to_json(manifest)),
-        **views.run_files(table, manifest, fmt),
-    }
+    writers = {**_tables(table, manifest), **views.run_files(table, manifest, fmt)}
     folder = Path(root) / results.scenario.name / (folder_id or run_id(manifest))
     return write_folder(folder, writers)
 
@@ -113,9 +122,7 @@ def write_comparison(
     table, manifest = comparison.table, comparison.manifest
     writers = {
         "comparison.csv": write_text(comparison.differences.to_csv()),
-        "timeseries.csv": write_text(table.to_csv()),
-        "summary.csv": write_text(summarize(table).to_csv()),
-        "manifest.json": write_text(to_json(manifest)),
+        **_tables(table, manifest),
         **views.comparison_files(table, comparison.differences, manifest, fmt),
     }
     names = [s.name for s in comparison.scenarios]
@@ -172,7 +179,7 @@ def _residual_table(rows: list[Residual]) -> list[str]:
     ]
     for r in rows:
         o = r.observation
-        where = "" if o.district == "ALL" else f" ({o.district})"
+        where = "" if o.district == CITY else f" ({o.district})"
         lines.append(
             f"| {o.variable}{where} | {o.year} | {o.measure} | {_figure(o.value)} | "
             f"{_figure(r.modelled)} | {_figure(r.error, sign=True)} | {100 * r.relative:+.2f} |"
@@ -246,8 +253,7 @@ def _key(key: str) -> str:
 def write_calibration(fit: Fit, spec: Calibration, scenario_file: str, root: str | Path) -> Path:
     """Write `root/calibrations/<scenario>/<id>/`: the fitted scenario file, the residuals,
     every evaluation, the record of the fit and a report."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = Path(root) / "calibrations" / fit.scenario.name / stamp
+    folder = Path(root) / "calibrations" / fit.scenario.name / _stamp()
     evaluations = io.StringIO()
     writer = csv.writer(evaluations, lineterminator="\n")
     keys = [p.key for p in spec.parameters]
@@ -320,7 +326,7 @@ def backcast_summary(result: Backcast) -> list[str]:
         "|---|---|---|",
     ]
     for variable, district, mape, signed in result.by_indicator():
-        where = "" if district == "ALL" else f" ({district})"
+        where = "" if district == CITY else f" ({district})"
         lines.append(f"| {variable}{where} | {mape:.2f} | {signed:+.2f} |")
     lines += ["", "| year | MAPE % | mean signed error % |", "|---|---|---|"]
     for year in sorted({r.observation.year for r in result.residuals}):
@@ -334,8 +340,7 @@ def backcast_summary(result: Backcast) -> list[str]:
 def write_backcast(result: Backcast, observations: str, root: str | Path) -> Path:
     """Write `root/backcasts/<scenario>/<id>/`: the scores, a report and the time series."""
     s = result.scenario
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = Path(root) / "backcasts" / s.name / stamp
+    folder = Path(root) / "backcasts" / s.name / _stamp()
     fitted = [key for key, text in s.provenance if text.startswith("calibrated:")]
     report = [
         f"# Back-cast of {s.name}: {s.base_year} to {s.horizon}",

@@ -333,7 +333,7 @@ def summarize(table: LongTable) -> Summary:
     scenario, scenarios = _codes(table.scenario)
     variable, variables = _codes(table.variable, list(VARIABLES))
     district, districts = _codes(table.district, table.districts)
-    year, years = _codes(table.year, sorted(set(table.year.tolist())))
+    year, years = _codes(table.year, table.years)
     key = ((scenario * len(variables) + variable) * len(districts) + district) * len(years) + year
     order = np.argsort(key, kind="stable")
     sorted_key, values = key[order], table.value[order]

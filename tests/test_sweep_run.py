@@ -341,18 +341,6 @@ def test_every_run_settles_someone_and_parameters_are_written_as_exact_floats(se
     assert all(repr(float(r["flows.departure_rate"])) == r["flows.departure_rate"] for r in rows)
 
 
-def test_the_sweep_libraries_load_only_when_a_sweep_runs():
-    code = (
-        "import sys, simulation, simulation.experiments, simulation.cli; "
-        "print(sorted(m for m in ('SALib', 'dask', 'distributed', 'pyarrow', 'tqdm', "
-        "'scipy.stats', 'matplotlib', 'pandas') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert out.stdout.strip() == "[]"
-
-
 def test_a_sweep_that_would_not_fit_is_refused_and_nothing_is_written(serial, tmp_path, capsys):
     assert sweep_to(tmp_path / "out", "--max-memory", "20", "--workers", "2") == 2
     err = capsys.readouterr().err

@@ -18,6 +18,11 @@ Writer = Callable[[Path], None]
 FORMATS = ("png", "svg", "pdf")
 
 
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown figure format {fmt!r}: one of {FORMATS}")
+
+
 def _text(render: Callable[[], str]) -> Writer:
     def write(path: Path) -> None:
         path.write_text(render(), encoding="utf-8")
@@ -52,8 +57,7 @@ def run_files(table: LongTable, manifest: dict[str, Any], fmt: str = "png") -> d
     from simulation.views import figures, report
     from simulation.views.series import described
 
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown figure format {fmt!r}: one of {FORMATS}")
+    _check_format(fmt)
     specs = figures.run_figures(
         table,
         band=described(manifest["scenario"], "land.planning_band_m2"),
@@ -70,8 +74,7 @@ def comparison_files(
     """Figures, difference maps and the report of a comparison of scenarios."""
     from simulation.views import comparison, figures
 
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown figure format {fmt!r}: one of {FORMATS}")
+    _check_format(fmt)
     reference = manifest["runs"][0]
     specs = figures.comparison_figures(table, differences, shapes=figures.shapes_of(reference))
     caption = figures.caption_line(

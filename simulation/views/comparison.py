@@ -23,14 +23,13 @@ from simulation.views.report import (
     TARGET_NAMES,
     Context,
     _cell,
-    _outcome_estimate,
     assumptions_section,
     headline_outcomes,
     outcome_text,
     reproduce_section,
     verdict,
 )
-from simulation.views.rounding import Estimate, number, relative, step_for
+from simulation.views.rounding import QUANTA, Estimate, number, relative, step_for
 from simulation.views.series import totals
 
 GAP = "gap_narrowing_since_baseline_pp"
@@ -103,12 +102,9 @@ class Compared:
             m, lo, hi = float(mean_), float(mean_ - half), float(mean_ + half)
         half_width = (hi - lo) / 2
         ctx = self.contexts[scenario]
-        value = _outcome_estimate(
-            ctx, outcome, np.asarray(list(outcome.by_run(ctx.table).values()))
-        )
-        step = (
-            value.step if math.isnan(half_width) else step_for(half_width, _quantum(ctx, outcome))
-        )
+        value = ctx.estimate(outcome)
+        quantum = _quantum(ctx, outcome.variable)
+        step = value.step if math.isnan(half_width) else step_for(half_width, quantum)
         return m, lo, hi, Estimate((m,), step)
 
     def _pairs(self, outcome: Outcome, scenario: str) -> np.ndarray:
@@ -117,11 +113,12 @@ class Compared:
         return np.asarray([other[(scenario, r)] - ref[(self.reference, r)] for _, r in ref])
 
 
-def _quantum(ctx: Context, outcome: Outcome) -> float:
-    unit = VARIABLES[outcome.variable].unit
+def _quantum(ctx: Context, variable: str) -> float:
+    """The finest step a difference of `variable` is shown to: one agent for a count."""
+    unit = VARIABLES[variable].unit
     if unit == "persons":
         return float(ctx.precision.persons_per_agent)
-    return {"ha": 0.1, "%": 0.01, "pp": 0.01}.get(unit, 1.0)
+    return QUANTA.get(unit, 1.0)
 
 
 def _interval(lo: float, hi: float, step: float) -> str:
@@ -136,13 +133,8 @@ def headline_section(c: Compared, doc: Document) -> None:
     for scenario in c.others:
         rows = []
         for outcome in outcomes:
-            ref = _outcome_estimate(
-                c.ref, outcome, np.asarray(list(outcome.by_run(c.ref.table).values()))
-            )
-            ctx = c.contexts[scenario]
-            own = _outcome_estimate(
-                ctx, outcome, np.asarray(list(outcome.by_run(ctx.table).values()))
-            )
+            ref = c.ref.estimate(outcome)
+            own = c.contexts[scenario].estimate(outcome)
             mean, lo, hi, estimate = c.difference(outcome, scenario)
             rows.append(
                 (
@@ -221,13 +213,7 @@ def by_year_section(c: Compared, doc: Document) -> None:
                 if not hit.any():
                     continue
                 m, lo, hi = (float(a[hit][0]) for a in (mean, low, high))
-                outcome = Outcome(variable, year=year)
-                half = (hi - lo) / 2
-                step = (
-                    step_for(half, _quantum(c.ref, outcome))
-                    if math.isfinite(half)
-                    else _quantum(c.ref, outcome)
-                )
+                step = step_for((hi - lo) / 2, _quantum(c.ref, variable))
                 rows.append(
                     (
                         scenario,
@@ -258,10 +244,7 @@ def districts_section(c: Compared, doc: Document) -> None:
                 a = totals(c.table, variable, d, scenario=scenario)
                 b = totals(c.table, variable, d, scenario=c.reference)
                 mean, half = mean_interval(a - b)
-                quantum = (
-                    float(c.ref.precision.persons_per_agent) if variable == "settled_total" else 0.1
-                )
-                step = step_for(float(half), quantum)
+                step = step_for(float(half), _quantum(c.ref, variable))
                 lo, hi = float(mean - half), float(mean + half)
                 cells += [signed(float(mean), step), _interval(lo, hi, step)]
             rows.append(tuple(cells))
@@ -293,10 +276,7 @@ def replicates_section(c: Compared, doc: Document) -> None:
     rows = []
     for outcome in headline_outcomes(c.ref.manifest):
         for scenario in c.scenarios:
-            ctx = c.contexts[scenario]
-            estimate = _outcome_estimate(
-                ctx, outcome, np.asarray(list(outcome.by_run(ctx.table).values()))
-            )
+            estimate = c.contexts[scenario].estimate(outcome)
             rows.append(
                 (
                     outcome.title,

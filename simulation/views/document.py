@@ -38,7 +38,6 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     #: columns holding numbers: right-aligned
     numeric: tuple[int, ...] = ()
-    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,12 +48,7 @@ class Image:
     caption: str
 
 
-@dataclass(frozen=True)
-class Code:
-    text: str
-
-
-Block = Heading | Paragraph | Bullets | Table | Image | Code
+Block = Heading | Paragraph | Bullets | Table | Image
 
 
 @dataclass
@@ -64,9 +58,6 @@ class Document:
 
     def add(self, *blocks: Block) -> None:
         self.blocks.extend(blocks)
-
-    def figures(self) -> list[str]:
-        return [b.name for b in self.blocks if isinstance(b, Image)]
 
 
 # --- Markdown --------------------------------------------------------------------------------
@@ -83,8 +74,6 @@ def _md_table(t: Table) -> list[str]:
         "|" + "|".join(align) + "|",
     ]
     lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
-    if t.caption:
-        lines += ["", t.caption]
     return lines
 
 
@@ -104,8 +93,6 @@ def to_markdown(doc: Document, figure_file: Callable[[str], str]) -> str:
             target = figure_file(b.name)
             is_image = target.endswith((".png", ".svg"))
             lines += [f"{'!' if is_image else ''}[{b.caption}]({target})"]
-        elif isinstance(b, Code):
-            lines += ["```sh", b.text, "```"]
         lines.append("")
     return "\n".join(lines)
 
@@ -172,10 +159,9 @@ def _html_table(t: Table) -> str:
     body = "".join(
         "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in t.rows
     )
-    caption = f'<p class="caption">{inline(t.caption)}</p>' if t.caption else ""
     return (
         f'<div class="table"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>{caption}"
+        f"<tbody>{body}</tbody></table></div>"
     )
 
 
@@ -204,8 +190,6 @@ def to_html(doc: Document, figure_bytes: Callable[[str], tuple[str, bytes]]) -> 
                 f'<figure><img src="{uri}" alt="{alt}">'
                 f"<figcaption>{inline(b.caption)}</figcaption></figure>"
             )
-        elif isinstance(b, Code):
-            parts.append(f"<pre><code>{html.escape(b.text)}</code></pre>")
     nav = "".join(f'<li><a href="#{a}">{inline(t)}</a></li>' for a, t in contents)
     title = html.escape(doc.title)
     return (
@@ -229,6 +213,5 @@ def table(
     rows: Sequence[Sequence[str]],
     *,
     numeric: Sequence[int] = (),
-    caption: str = "",
 ) -> Table:
-    return Table(tuple(header), tuple(tuple(r) for r in rows), tuple(numeric), caption)
+    return Table(tuple(header), tuple(tuple(r) for r in rows), tuple(numeric))

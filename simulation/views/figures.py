@@ -7,7 +7,6 @@ shows the same caption under it.
 from __future__ import annotations
 
 import io
-import math
 import multiprocessing
 import os
 import threading
@@ -61,9 +60,6 @@ class Gallery:
         self.specs = {s.name: s for s in specs}
         self.caption = caption
         self._bytes: dict[tuple[str, str], bytes] = {}
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.specs
 
     @property
     def names(self) -> list[str]:
@@ -122,9 +118,7 @@ def _grid(panel: plots.Panel, table: LongTable, **options: Any) -> Callable[[Fig
 
 
 def _grid_size(table: LongTable) -> tuple[float, float]:
-    n = len(table.districts) - 1
-    ncols = min(4, max(1, math.ceil(math.sqrt(n))))
-    nrows = max(1, math.ceil(n / ncols))
+    nrows, ncols = plots.grid_shape(len(table.districts) - 1)
     return (3.4 * ncols, 2.6 * nrows + 1.0)
 
 

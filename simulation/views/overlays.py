@@ -16,16 +16,13 @@ from simulation.variables import VARIABLES
 from simulation.views.plots import (
     BAND_ALPHA,
     PALETTE,
+    _where,
     draw_band,
     finish_legend,
     new_axes,
     whole_years,
 )
 from simulation.views.series import axis_label, matrix
-
-
-def _where(district: str) -> str:
-    return "city" if district == CITY else district
 
 
 def plot_scenarios(

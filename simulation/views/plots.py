@@ -25,6 +25,7 @@ from simulation.variables import VARIABLES, unit
 from simulation.views.series import (
     axis_label,
     districts,
+    limit_years,
     matrix,
     modal,
     percentiles,
@@ -264,14 +265,9 @@ def _limit_rows(
     names = districts(table) if district == CITY else (district,)
     rows: dict[Limit, tuple[list[int], list[int]]] = {}
     for name in names:
-        years, codes = matrix(table, "land_binding_limit", name, scenario=scenario)
-        if not codes.size:
-            continue
-        common = modal(codes)
-        for limit in Limit:
-            if limit == Limit.NONE:
-                continue
-            for year in years[common == limit].tolist():
+        bound = limit_years(table, name, scenario=scenario) or {}
+        for limit, years in bound.items():
+            for year in years.tolist():
                 got = rows.setdefault(limit, ([], []))
                 if year in got[0]:
                     got[1][got[0].index(year)] += 1
@@ -451,6 +447,12 @@ def _cycle(i: int) -> str:
 Panel = Callable[..., Axes]
 
 
+def grid_shape(panels: int, ncols: int | None = None) -> tuple[int, int]:
+    """Rows and columns of a grid of `panels`: about square, at most four columns."""
+    ncols = ncols or min(4, max(1, math.ceil(math.sqrt(panels))))
+    return max(1, math.ceil(panels / ncols)), ncols
+
+
 def plot_districts(
     table: LongTable,
     panel: Panel = plot_population,
@@ -466,8 +468,7 @@ def plot_districts(
     legend is shown once, above the grid. Returns the panels drawn.
     """
     ds = districts(table)
-    ncols = ncols or min(4, max(1, math.ceil(math.sqrt(len(ds)))))
-    nrows = max(1, math.ceil(len(ds) / ncols))
+    nrows, ncols = grid_shape(len(ds), ncols)
     if fig is None:
         fig = Figure(figsize=(3.4 * ncols, 2.6 * nrows + 0.8), layout="constrained")
     grid = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()

@@ -15,18 +15,28 @@ from typing import Any
 
 import numpy as np
 
-from simulation.names import CHANNELS, CITY, LAND_SOURCES, LAND_USES, QUOTA_CHANNELS, Limit
+from simulation.names import (
+    CHANNEL_LABELS,
+    CHANNELS,
+    CITY,
+    LAND_SOURCE_LABELS,
+    LAND_SOURCES,
+    LAND_USES,
+    QUOTA_CHANNELS,
+    ChannelName,
+)
 from simulation.outcomes import Outcome
 from simulation.results import LongTable
 from simulation.variables import VARIABLES, label
 from simulation.views.document import Document, Heading, Image, Paragraph, bullets, table
 from simulation.views.plots import TARGET_VALUES
-from simulation.views.rounding import Estimate, Precision, change, number
+from simulation.views.rounding import RATE_UNITS, Estimate, Precision, change, number
 from simulation.views.series import (
     at_year,
     described,
     display_names,
     districts,
+    limit_years,
     matrix,
     modal,
     totals,
@@ -116,13 +126,14 @@ class Context:
         self.table = table
         self.manifest = manifest
         self.scenario: Mapping[str, Any] = manifest["scenario"]
-        self.replicates = len({r for _, r in table.runs})
+        self.replicates = len(table.replicates)
         self.precision = Precision(int(self.scenario["persons_per_agent"]), self.replicates)
         self.names = display_names(self.scenario["districts"]["districts"])
         self.years = table.years
         self.base = int(self.years[0])
         self.last = int(self.years[-1])
         self.targets: Mapping[str, Any] | None = described(self.scenario, "targets")
+        self._estimates: dict[Outcome, Estimate] = {}
 
     def name(self, district: str) -> str:
         return self.names.get(district, district)
@@ -144,6 +155,12 @@ class Context:
     def goal(self, target: str) -> float:
         """A target's goal as the model published it (the same in every year)."""
         return float(np.mean(at_year(self.table, f"target_{target}_goal", self.base)))
+
+    def estimate(self, outcome: Outcome) -> Estimate:
+        """A headline outcome over the runs, rounded by the rule; worked out once."""
+        if outcome not in self._estimates:
+            self._estimates[outcome] = _outcome_estimate(self, outcome)
+        return self._estimates[outcome]
 
 
 # --- headline and targets --------------------------------------------------------------------
@@ -323,7 +340,7 @@ def shift_sentence(ctx: Context) -> str:
 # --- settlement, land, quotas, fiscal --------------------------------------------------------
 
 
-def _open_channels(ctx: Context) -> list[str]:
+def _open_channels(ctx: Context) -> list[ChannelName]:
     return [c for c in CHANNELS if described(ctx.scenario, f"channels.{c}.enabled")]
 
 
@@ -331,7 +348,7 @@ def settlement_section(ctx: Context, doc: Document, figures: Mapping[str, str]) 
     open_ = _open_channels(ctx)
     header = (
         "district",
-        *(VARIABLES[f"settled_{c}"].label.split(": ")[1] for c in open_),
+        *(CHANNEL_LABELS[c] for c in open_),
         "dependents",
         "total, where registered",
         "total, where living",
@@ -358,15 +375,10 @@ def settlement_section(ctx: Context, doc: Document, figures: Mapping[str, str]) 
 
 
 def _limits(ctx: Context, district: str) -> str:
-    years, codes = matrix(ctx.table, "land_binding_limit", district)
-    if not codes.size:
+    bound = limit_years(ctx.table, district)
+    if bound is None:
         return ""
-    common = modal(codes)
-    parts = []
-    for limit in Limit:
-        bound = years[common == limit]
-        if limit != Limit.NONE and len(bound):
-            parts.append(f"{limit.label} {_count(len(bound))} ({_years(bound.tolist())})")
+    parts = [f"{k.label} {_count(len(y))} ({_years(y.tolist())})" for k, y in bound.items()]
     return "; ".join(parts) or "none"
 
 
@@ -388,14 +400,12 @@ def land_section(ctx: Context, doc: Document, figures: Mapping[str, str]) -> Non
     entitled, granted = ctx.hectares("land_entitlement_ha"), ctx.hectares("linked_land_ha")
     short = ctx.hectares("land_shortfall_ha")
     sources = "; ".join(
-        f"{VARIABLES[f'linked_{s}_ha'].label.split(': ')[1]} "
-        f"{ctx.hectares(f'linked_{s}_ha').text} ha"
-        for s in LAND_SOURCES
+        f"{LAND_SOURCE_LABELS[s]} {ctx.hectares(f'linked_{s}_ha').text} ha" for s in LAND_SOURCES
     )
     header = (
         "district",
         f"{VARIABLES['land_entitlement_ha'].label} (ha)",
-        *(f"linked: {VARIABLES[f'linked_{s}_ha'].label.split(': ')[1]} (ha)" for s in LAND_SOURCES),
+        *(f"linked: {LAND_SOURCE_LABELS[s]} (ha)" for s in LAND_SOURCES),
         f"{VARIABLES['land_shortfall_ha'].label} (ha)",
         f"m2 per urban resident, start -> end (band {band[0]:g}-{band[1]:g})",
         VARIABLES["land_binding_limit"].label.lower(),
@@ -545,8 +555,7 @@ def quotas_section(ctx: Context, doc: Document) -> None:
                 else "n/a"
             )
             where = "city" if district == CITY else ctx.name(district)
-            name = VARIABLES[f"settled_{channel}"].label.split(": ")[1]
-            rows.append((name, where, amount, _filled(ctx, channel, district)))
+            rows.append((CHANNEL_LABELS[channel], where, amount, _filled(ctx, channel, district)))
     if not rows:
         doc.add(Paragraph("No channel with a quota is open."))
         return
@@ -598,14 +607,15 @@ def headline_outcomes(manifest: Mapping[str, Any]) -> list[Outcome]:
     return [Outcome(**row) for row in manifest.get("headlines", [])]
 
 
-def _outcome_estimate(ctx: Context, outcome: Outcome, samples: np.ndarray) -> Estimate:
+def _outcome_estimate(ctx: Context, outcome: Outcome) -> Estimate:
+    samples = np.asarray(list(outcome.by_run(ctx.table).values()))
     v = VARIABLES[outcome.variable]
     if v.unit == "persons":
         base = 0.0
         if outcome.year is not None and v.kind == "stock":
             base = float(np.mean(at_year(ctx.table, outcome.variable, ctx.base, outcome.district)))
         return ctx.precision.persons(samples, base=base)
-    if v.unit in ("%", "pp", "m2/person"):
+    if v.unit in RATE_UNITS:
         return ctx.precision.rate(samples, v.unit)
     return ctx.precision.scaled(samples, v.unit, persons=ctx.settled(outcome.district))
 
@@ -655,9 +665,7 @@ def replicates_section(ctx: Context, doc: Document) -> None:
         return
     rows = []
     for outcome in headline_outcomes(ctx.manifest):
-        runs = outcome.by_run(ctx.table)
-        samples = np.asarray(list(runs.values()))
-        estimate = _outcome_estimate(ctx, outcome, samples)
+        estimate = ctx.estimate(outcome)
         rows.append(
             (
                 outcome.title,

@@ -124,12 +124,6 @@ class Precision:
         step = step_for(self._variation(values, 0.0), quantum)
         return Estimate(tuple(values.tolist()), step)
 
-    def measured(self, samples: object, half_width: float, unit: str) -> Estimate:
-        """A figure whose variation is known (a paired difference and its interval)."""
-        values = np.atleast_1d(np.asarray(samples, dtype=float))
-        quantum = float(self.persons_per_agent) if unit == "persons" else QUANTA.get(unit, 1.0)
-        return Estimate(tuple(values.tolist()), step_for(half_width, quantum))
-
     def rule(self, example: float | None = None) -> str:
         """The rule in one paragraph, with a worked example."""
         ppa = self.persons_per_agent

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from simulation.errors import ManifestError
-from simulation.names import CITY
+from simulation.names import CITY, Limit
 from simulation.results import LongTable
 from simulation.variables import VARIABLES
 
@@ -68,6 +68,19 @@ def modal(codes: np.ndarray) -> np.ndarray:
     top = int(codes.max()) + 1
     counts = np.stack([(codes == c).sum(axis=0) for c in range(top)])
     return np.asarray(counts.argmax(axis=0), dtype=np.int64)
+
+
+def limit_years(
+    table: LongTable, district: str, *, scenario: str | None = None
+) -> dict[Limit, np.ndarray] | None:
+    """The years each limit bound a district (the limit most replicates report), for every
+    limit that bound at all, in `Limit` order; None where the district has no such series."""
+    years, codes = matrix(table, "land_binding_limit", district, scenario=scenario)
+    if not codes.size:
+        return None
+    common = modal(codes)
+    bound = {limit: years[common == limit] for limit in Limit if limit != Limit.NONE}
+    return {limit: y for limit, y in bound.items() if len(y)}
 
 
 def percentiles(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
