@@ -21,7 +21,7 @@ from simulation.experiments.calibrate import Backcast, Calibration, Fit
 from simulation.experiments.observations import Residual, scored
 from simulation.names import CITY
 from simulation.results import LongTable, checksum, jsonable, summarize, to_json
-from simulation.scenario import format_override, written_value
+from simulation.scenario import toml_value, written_value
 
 if TYPE_CHECKING:
     from simulation.api import Results
@@ -237,7 +237,7 @@ def _toml_tables(node: dict[str, Any], prefix: list[str]) -> list[str]:
         if prefix:
             out.append("[" + ".".join(_key(p) for p in prefix) + "]")
         out += [
-            f"{_key(k)} = {format_override('x', v).split('=', 1)[1]}" for k, v in values.items()
+            f"{_key(k)} = {toml_value(v)}" for k, v in values.items()
         ]
         out.append("")
     for k, v in node.items():
