@@ -236,9 +236,7 @@ def _toml_tables(node: dict[str, Any], prefix: list[str]) -> list[str]:
     if values:
         if prefix:
             out.append("[" + ".".join(_key(p) for p in prefix) + "]")
-        out += [
-            f"{_key(k)} = {toml_value(v)}" for k, v in values.items()
-        ]
+        out += [f"{_key(k)} = {toml_value(v)}" for k, v in values.items()]
         out.append("")
     for k, v in node.items():
         if isinstance(v, dict):
