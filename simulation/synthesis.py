@@ -3,12 +3,14 @@
 Every random fact about a head is drawn when the head is created and stored on it, so row
 positions (which differ between scenarios once settlement differs) never decide who is drawn.
 Each district of a cohort (the base year, or a year's arrivals) draws from its own stream, and
-each of its heads takes the next `len(DRAWS)` uniforms of that stream, in the order of `DRAWS`,
-whatever the scenario's shares and rates: exponential waiting times and the number of
-dependents come from their uniforms by inverting their distributions. The n-th head of a
-district's cohort therefore gets the same draws in two scenarios given the same seed, even when
-one of them has more arrivals (common random numbers), and keeps them wherever the two
-scenarios' policies agree.
+each of its heads has `len(DRAWS)` uniforms of that stream, one per entry of `DRAWS`, whatever
+the scenario's shares and rates: exponential waiting times and the number of dependents come
+from their uniforms by inverting their distributions. The stream is read `CHUNK` heads at a
+time, laid out draw by draw (all the chunk's ages, then all its educations, ...), so that the
+arithmetic reads each draw contiguously. Where a head's draws lie depends only on its place in
+its district's cohort: the n-th head of a district's cohort gets the same draws in two scenarios
+given the same seed, even when one of them has more arrivals (common random numbers), and keeps
+them wherever the two scenarios' policies agree.
 """
 
 from __future__ import annotations
@@ -25,9 +27,13 @@ from simulation.numeric import bucket
 from simulation.population import ATTRIBUTES, LATER, Population
 from simulation.rng import Streams
 
-# Heads drawn together: bounds the memory a large cohort's draws take. Draws are laid out head
-# by head, so the block size does not change them.
+# Heads whose attributes are worked out together: bounds the memory a large cohort's draws take.
+# Where a head's draws lie does not depend on it.
 BLOCK = 1 << 16
+# Heads whose draws a stream lays out together, draw by draw: fixed, as it decides which
+# uniform is whose. A district's cohort draws whole chunks (the unused end of its last one is
+# left), so it is small next to a small run's district cohort of a few hundred heads.
+CHUNK = 256
 
 # Uniform draws of each head, in order. The flags from "insured" to "willing" compare their
 # draw with the scenario's share.
@@ -181,24 +187,53 @@ def draw_heads(
     thresholds = spec.thresholds(c)
     # Runs of heads of one district, in the cohort's order.
     starts = np.flatnonzero(np.diff(c.district, prepend=-1)).tolist() if n else []
-    rngs: dict[int, np.random.Generator] = {}
-    rows = np.empty((min(n, BLOCK), len(DRAWS)), dtype=np.float32)  # a head's draws a row
+    bounds = [*starts, n]
+    sources: dict[int, _Draws] = {}
+    u = np.empty((len(DRAWS), min(n, BLOCK)), dtype=np.float32)  # a row per draw
     run = 0
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
         at = start
         while at < stop:
-            while run + 1 < len(starts) and starts[run + 1] <= at:
+            while bounds[run + 1] <= at:
                 run += 1
-            end = min(stop, starts[run + 1] if run + 1 < len(starts) else n)
+            end = min(stop, bounds[run + 1])
             d = int(c.district[at])
-            if d not in rngs:
-                rngs[d] = streams(*key, spec.names[d])
-            rngs[d].random(dtype=np.float32, out=rows[at - start : end - start])
+            if d not in sources:
+                sources[d] = _Draws(streams(*key, spec.names[d]))
+            sources[d].take(u[:, at - start : end - start])
             at = end
-        u = rows[: stop - start].T.copy()  # a row per draw: contiguous for the arithmetic
-        _fill(out, slice(start, stop), c, spec, spec.tables, u, thresholds)
+        _fill(out, slice(start, stop), c, spec, spec.tables, u[:, : stop - start], thresholds)
     return out
+
+
+class _Draws:
+    """One district's draws in a cohort: its stream read a chunk of `CHUNK` heads at a time,
+    each chunk laid out draw by draw."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.chunk = np.empty((len(DRAWS), 0), dtype=np.float32)
+        self.at = 0  # heads of `chunk` already taken
+
+    def take(self, into: np.ndarray) -> None:
+        """The next heads' draws into `into` (a column per head, a row per draw)."""
+        count, done = into.shape[1], 0
+        while done < count:
+            if self.at == self.chunk.shape[1]:
+                whole = (count - done) // CHUNK
+                if whole:  # whole chunks in one call: the stream gives the same numbers
+                    chunks = self.rng.random((whole, len(DRAWS), CHUNK), dtype=np.float32)
+                    part = into[:, done : done + whole * CHUNK]
+                    part.reshape(len(DRAWS), whole, CHUNK, copy=False)[...] = chunks.swapaxes(0, 1)
+                    done += whole * CHUNK
+                    continue
+                self.chunk = self.rng.random((len(DRAWS), CHUNK), dtype=np.float32)
+                self.at = 0
+            k = min(count - done, CHUNK - self.at)
+            into[:, done : done + k] = self.chunk[:, self.at : self.at + k]
+            self.at += k
+            done += k
 
 
 def _fill(

@@ -218,6 +218,24 @@ def test_a_head_keeps_its_draws_when_more_heads_arrive_beside_it():
         np.testing.assert_array_equal(small[name][third_small], large[name][third_large])
 
 
+def test_each_head_reads_its_draws_from_its_place_in_its_district_stream():
+    """Head j of a district takes draw r at chunk j // CHUNK, row r, column j % CHUNK of its
+    district's stream, however the cohort interleaves districts and falls into blocks."""
+    s = spec(n=2)
+    chunk, width = synthesis.CHUNK, len(synthesis.DRAWS)
+    sizes = [(0, 2 * chunk + 5), (1, 1), (0, chunk - 1), (1, synthesis.BLOCK + 7), (0, 40)]
+    district = np.concatenate([np.full(k, d, dtype=np.int16) for d, k in sizes])
+    cohort = synthesis.Cohort(1.0, 0, district, np.full(2, 0.5), False)
+    lottery = synthesis.draw_heads(Streams(9), ("y",), s, cohort)["lottery"]
+    row = synthesis.ROW["lottery"]
+    for d in (0, 1):
+        mine = np.flatnonzero(district == d)
+        chunks = -(-len(mine) // chunk)
+        stream = Streams(9)("y", f"d{d}").random(chunks * width * chunk, dtype=np.float32)
+        expected = stream.reshape(chunks, width, chunk)[:, row, :].ravel()[: len(mine)]
+        np.testing.assert_array_equal(lottery[mine], expected)
+
+
 def test_exponential_waits_from_uniforms_have_the_standard_distribution():
     e = synthesis.exponential(np.random.default_rng(2).random(400_000, dtype=np.float32))
     assert e.mean() == pytest.approx(1.0, abs=0.01)
