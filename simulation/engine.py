@@ -126,6 +126,8 @@ class Model:
         }
         self.targets: indicators.TargetTracker | None = None
         self.candidates: dict[str, tuple[int, np.ndarray]] = {}  # per channel: rows seen, found
+        # rows last asked about and which of them may apply at all (see `_open`)
+        self.open_rows: tuple[tuple[int, int], np.ndarray] = ((0, 0), np.zeros(0, dtype=bool))
         self.due = (0, np.zeros(0, dtype=np.int64))  # rows seen, heads due to leave this year
         self.arriving: list[dict[str, np.ndarray]] = []  # this year's arrivals, step by step
 
@@ -137,6 +139,7 @@ class Model:
             if channel.name in self.books and channel.quota_per_group is not None:
                 self.books[channel.name].start_year(k, channel.quota_per_group)
         self.candidates = {}
+        self.open_rows = ((0, 0), np.zeros(0, dtype=bool))
         self.due = (0, np.zeros(0, dtype=np.int64))
 
     # --- events -----------------------------------------------------------------------------
@@ -211,10 +214,19 @@ class Model:
         done, found = self.candidates.get(channel.name, (0, np.zeros(0, dtype=np.int64)))
         if done < self.pop.n:
             rows = slice(done, self.pop.n)
-            more = channel.eligible(self.pop, rows, open_to_apply(self.pop, self.s.reforms, rows))
+            more = channel.eligible(self.pop, rows, self._open(rows))
             found = np.concatenate([found, more]) if len(found) else more
             self.candidates[channel.name] = (self.pop.n, found)
         return found
+
+    def _open(self, rows: slice) -> np.ndarray:
+        """Which heads among `rows` may apply at all: the same for every channel asking about
+        the same rows, so worked out once for them (read only)."""
+        if self.open_rows[0] != (rows.start, rows.stop):
+            mask = open_to_apply(self.pop, self.s.reforms, rows)
+            mask.flags.writeable = False
+            self.open_rows = ((rows.start, rows.stop), mask)
+        return self.open_rows[1]
 
     def admit(self, channel: Channel, applicants: np.ndarray, now: float, tally: Tally) -> None:
         """Decide the applications of one window and register those admitted."""

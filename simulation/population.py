@@ -122,7 +122,9 @@ class Population:
             return
         keep = np.flatnonzero(self.status == ACTIVE)
         for column in self.columns.values():
-            column[: len(keep)] = column[keep]
+            # numpy gathers bytes about twice as fast as booleans, which it checks
+            alike = column.view(np.uint8) if column.dtype == np.bool_ else column
+            alike[: len(keep)] = alike[keep]
         self.n = len(keep)
 
 
@@ -236,12 +238,12 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     return age.
     """
     pop.age += 1
-    holders = pop.permit_years > 0
-    pop.permit_years += holders
-    pop.permit_years[~holders & (pop.permit_at <= now)] = 1
+    # Holders' tenure grows; a head whose time has come holds a permit for a year (0 + 1).
+    pop.permit_years += (pop.permit_years > 0) | (pop.permit_at <= now)
     pop.insurance_years += pop.insured
     pop.insured |= pop.insured_at <= now
-    pop.graduate &= now - pop.arrived_at < 1  # the graduate route lasts a year from arrival
+    graduates = np.flatnonzero(pop.graduate)  # the graduate route lasts a year from arrival
+    pop.graduate[graduates] = now - pop.arrived_at[graduates] < 1
     pop.applied[:] = False
     leaving = np.flatnonzero((pop.age >= return_age) & (pop.status == ACTIVE))
     pop.status[leaving] = DEPARTED
@@ -252,9 +254,11 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
 def events_in_year(pop: Population, k: int, ppa: int, n: int) -> dict[str, np.ndarray]:
     """Persons who arrived, left and settled in year `k` (times in (k, k + 1]), per district,
     counted from the heads' own records rather than from the flows' tallies."""
-    # Times never lie after the present, so "after k" is "this year". Only heads who are no
+    # Times never lie after the present, so "after k" is "this year". Rows keep the order in
+    # which heads arrived (arrivals are appended, compaction keeps order), so this year's
+    # arrivals are the rows from the first arrival time after k on. Only heads who are no
     # longer active can have left or settled: look at those alone.
-    arrived = np.flatnonzero(pop.arrived_at > k)
+    arrived = np.arange(int(np.searchsorted(pop.arrived_at, np.float32(k), side="right")), pop.n)
     gone = np.flatnonzero(pop.status != ACTIVE)
     left_at, settled_at = pop.left_at[gone], pop.settled_at[gone]
     left = gone[(left_at > k) & (left_at <= k + 1)]

@@ -110,7 +110,7 @@ class HeadSpec:
             **{name: cumulative(self.shares(name)) for name in SHARE_FIELDS},
             "occupation": cumulative(np.array([1 - sum(occupations), *occupations])),
             "work": cumulative(self.work_weights),
-            "dependents": poisson_cdf(self.params.mean_dependents),
+            "dependents": reachable(poisson_cdf(self.params.mean_dependents)),
             "age_edges": np.asarray(self.params.age_band_edges, dtype=np.float32),
         }
 
@@ -273,19 +273,26 @@ def _fill(
     out["urban"][rows] = u[ROW["urban"]] < c.urban_share[district]
     out["lottery"][rows] = u[ROW["lottery"]]
     out["approval"][rows] = u[ROW["approval"]]
-    tenure = np.zeros(len(age), dtype=np.int16)
     if c.at_base:  # years lived in the city so far
         raw = p.mean_years_in_city * exponential(u[ROW["tenure"]])
         tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
-    out["insurance_years"][rows] = np.where(flag["insured"], tenure, 0)
-    out["permit_years"][rows] = np.where(flag["permit"], np.maximum(tenure, 1), 0)
+        out["insurance_years"][rows] = np.where(flag["insured"], tenure, 0)
+        out["permit_years"][rows] = np.where(flag["permit"], np.maximum(tenure, 1), 0)
+    else:  # arrivals have paid no insurance here yet, and hold no permit (threshold 0)
+        out["insurance_years"][rows] = 0
+        out["permit_years"][rows] = 0
     permit_from = now if c.at_base else now + spec.permit_delay
     out["leave_at"][rows] = spec.leave.times(exponential(u[ROW["leave"]]), now)
     out["permit_at"][rows] = spec.permit.times(exponential(u[ROW["permit_uptake"]]), permit_from)
     out["insured_at"][rows] = spec.insurance.times(exponential(u[ROW["insurance_uptake"]]), now)
-    out["dependents"][rows] = np.minimum(
-        np.searchsorted(tables["dependents"], u[ROW["dependents"]], side="right"), MAX_DEPENDENTS
-    )
+    out["dependents"][rows] = bucket(tables["dependents"], u[ROW["dependents"]])
+
+
+def reachable(cdf: np.ndarray) -> np.ndarray:
+    """The entries of a CDF that a float32 uniform draw can reach: the number of entries at or
+    below a draw, its category, is the same counted over these alone, and they are few."""
+    highest = np.nextafter(np.float32(1), np.float32(0))
+    return cdf[cdf <= highest]
 
 
 def exponential(u: np.ndarray) -> np.ndarray:
