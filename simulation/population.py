@@ -19,6 +19,7 @@ from simulation.names import QUEUED_CHANNELS
 
 ACTIVE, SETTLED, DEPARTED = 0, 1, 2
 COMPACT_SLACK = 0.25  # share of inactive rows tolerated before compaction: copying costs
+ROWS_AT_ONCE = 1 << 18  # rows a pass over every head takes at a time: small temporaries
 SHORTAGE = 1  # occupation code of a listed shortage occupation; 0 is any other
 FRONTLINE = tuple(range(2, 2 + len(dataclasses.fields(Occupations)) - 1))  # Occupations order
 
@@ -120,12 +121,16 @@ class Population:
         inactive = self.n - int(np.count_nonzero(self.status == ACTIVE))
         if inactive == 0 or inactive <= slack * self.n:
             return
-        keep = np.flatnonzero(self.status == ACTIVE)
-        for column in self.columns.values():
-            # numpy gathers bytes about twice as fast as booleans, which it checks
-            alike = column.view(np.uint8) if column.dtype == np.bool_ else column
-            alike[: len(keep)] = alike[keep]
-        self.n = len(keep)
+        # numpy gathers bytes about twice as fast as booleans, which it checks
+        columns = [c.view(np.uint8) if c.dtype == np.bool_ else c for c in self.columns.values()]
+        kept = 0
+        for start in range(0, self.n, ROWS_AT_ONCE):  # rows kept move forward, never back
+            stop = min(self.n, start + ROWS_AT_ONCE)
+            keep = start + np.flatnonzero(self.status[start:stop] == ACTIVE)
+            for column in columns:
+                column[kept : kept + len(keep)] = column[keep]
+            kept += len(keep)
+        self.n = kept
 
 
 def _grow(values: np.ndarray, capacity: int) -> np.ndarray:
@@ -282,13 +287,16 @@ def census(pop: Population, n_districts: int, ppa: int) -> dict[str, np.ndarray]
     """
     cap = CENSUS_DEPENDENTS
     kind = np.int16 if 2 * n_districts * 4 * cap < 2**15 else np.int32  # less memory to walk
-    key = np.minimum(pop.dependents, np.int8(cap - 1)).astype(kind)
-    key += pop.district * kind(4 * cap)
-    key += pop.urban * kind(2 * cap)
-    key += (pop.permit_years > 0) * kind(cap)
-    key += (pop.status != ACTIVE) * kind(n_districts * 4 * cap)
-    counts = np.bincount(key, minlength=2 * n_districts * 4 * cap)[: n_districts * 4 * cap]
-    counts = counts.reshape(n_districts, 2, 2, cap)
+    counts = np.zeros(2 * n_districts * 4 * cap, dtype=np.int64)
+    for start in range(0, pop.n, ROWS_AT_ONCE):
+        rows = slice(start, min(pop.n, start + ROWS_AT_ONCE))
+        key = np.minimum(pop.dependents[rows], np.int8(cap - 1)).astype(kind)
+        key += pop.district[rows] * kind(4 * cap)
+        key += pop.urban[rows] * kind(2 * cap)
+        key += (pop.permit_years[rows] > 0) * kind(cap)
+        key += (pop.status[rows] != ACTIVE) * kind(n_districts * 4 * cap)
+        counts += np.bincount(key, minlength=len(counts))
+    counts = counts[: n_districts * 4 * cap].reshape(n_districts, 2, 2, cap)
     persons = counts @ np.arange(1, cap + 1, dtype=np.float64)
     large = np.flatnonzero((pop.dependents >= cap) & (pop.status == ACTIVE))
     if len(large):  # households with more dependents than the key holds

@@ -162,7 +162,19 @@ def test_the_graduate_route_lasts_a_year_from_arrival():
     assert pop.graduate.tolist() == [False, False]
 
 
-def test_census_counts_large_households_exactly():
+@pytest.mark.parametrize("rows_at_once", [population.ROWS_AT_ONCE, 4, 1])
+def test_compaction_in_pieces_keeps_active_heads_in_order(monkeypatch, rows_at_once):
+    monkeypatch.setattr(population, "ROWS_AT_ONCE", rows_at_once)
+    pop = make_population(10, age=np.arange(20, 30), urban=[1, 0] * 5)
+    pop.status[[0, 3, 4, 9]] = [SETTLED, DEPARTED, SETTLED, DEPARTED]
+    pop.compact()
+    assert pop.age.tolist() == [21, 22, 25, 26, 27, 28]
+    assert pop.urban.tolist() == [False, True, False, True, False, True]
+
+
+@pytest.mark.parametrize("rows_at_once", [population.ROWS_AT_ONCE, 4, 1])
+def test_census_counts_large_households_exactly(monkeypatch, rows_at_once):
+    monkeypatch.setattr(population, "ROWS_AT_ONCE", rows_at_once)
     pop = make_population(
         6,
         district=[0, 0, 1, 1, 1, 0],
