@@ -287,7 +287,7 @@ def census(pop: Population, n_districts: int, ppa: int) -> dict[str, np.ndarray]
     """
     cap = CENSUS_DEPENDENTS
     kind = np.int16 if 2 * n_districts * 4 * cap < 2**15 else np.int32  # less memory to walk
-    counts = np.zeros(2 * n_districts * 4 * cap, dtype=np.int64)
+    counted = np.zeros(2 * n_districts * 4 * cap, dtype=np.int64)
     for start in range(0, pop.n, ROWS_AT_ONCE):
         rows = slice(start, min(pop.n, start + ROWS_AT_ONCE))
         key = np.minimum(pop.dependents[rows], np.int8(cap - 1)).astype(kind)
@@ -295,8 +295,8 @@ def census(pop: Population, n_districts: int, ppa: int) -> dict[str, np.ndarray]
         key += pop.urban[rows] * kind(2 * cap)
         key += (pop.permit_years[rows] > 0) * kind(cap)
         key += (pop.status[rows] != ACTIVE) * kind(n_districts * 4 * cap)
-        counts += np.bincount(key, minlength=len(counts))
-    counts = counts[: n_districts * 4 * cap].reshape(n_districts, 2, 2, cap)
+        counted += np.bincount(key, minlength=len(counted))
+    counts = counted[: n_districts * 4 * cap].reshape(n_districts, 2, 2, cap)
     persons = counts @ np.arange(1, cap + 1, dtype=np.float64)
     large = np.flatnonzero((pop.dependents >= cap) & (pop.status == ACTIVE))
     if len(large):  # households with more dependents than the key holds
