@@ -7,6 +7,7 @@ numbers for paired comparisons. Nothing here keeps state; every stream is made a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -16,8 +17,12 @@ Key = str | int
 
 def key_words(key: tuple[Key, ...]) -> tuple[int, ...]:
     """A stable 128-bit digest of a key as four 32-bit words (Python's hash() is salted)."""
-    text = "\x1f".join(str(part) for part in key).encode()
-    digest = hashlib.blake2b(text, digest_size=16).digest()
+    return _digest_words("\x1f".join(str(part) for part in key))
+
+
+@functools.lru_cache(maxsize=4096)  # the same keys come back in every run of a sweep
+def _digest_words(text: str) -> tuple[int, ...]:
+    digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
