@@ -1,6 +1,8 @@
-"""Small hand-made populations for unit tests."""
+"""Helpers for unit tests: small hand-made populations, and child processes that take Ctrl-C."""
 
 from __future__ import annotations
+
+import signal
 
 import numpy as np
 
@@ -16,3 +18,12 @@ def make_population(n: int, **columns: object) -> Population:
     for name, value in columns.items():
         data[name][:] = value
     return Population(data)
+
+
+def default_ctrl_c() -> None:
+    """For `subprocess.Popen(preexec_fn=...)`: the child reacts to SIGINT as under a terminal.
+
+    A job started in the background of a non-interactive shell inherits SIGINT ignored, and
+    Python then installs no handler for it; a test that sends Ctrl-C must not depend on that.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -18,6 +18,7 @@ from simulation import api
 from simulation.checks import MEMORY_VARIABLE, memory_mib, suspect_inputs
 from simulation.cli import main
 from simulation.errors import ResourceError
+from tests.helpers import default_ctrl_c
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny" / "tiny.toml"
@@ -129,6 +130,7 @@ def test_a_real_ctrl_c_stops_a_run_on_workers_with_one_line(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=default_ctrl_c,
     )
     time.sleep(3)
     os.killpg(process.pid, signal.SIGINT)

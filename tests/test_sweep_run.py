@@ -27,6 +27,7 @@ from simulation.experiments import store as store_module
 from simulation.experiments.evaluate import evaluate
 from simulation.experiments.runner import run_streaming
 from simulation.experiments.sweepfile import load_sweep
+from tests.helpers import default_ctrl_c
 from tests.sweep_helpers import OUTCOMES, ROOT, TINY_SWEEP, read_csv, write_sweep
 
 
@@ -300,6 +301,7 @@ def test_an_interrupted_sweep_resumes_and_runs_every_run_exactly_once(tmp_path, 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group: the signal reaches its workers too
+        preexec_fn=default_ctrl_c,
     )
     try:
         deadline = time.monotonic() + 60
