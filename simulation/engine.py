@@ -128,7 +128,8 @@ class Model:
         self.candidates: dict[str, tuple[int, np.ndarray]] = {}  # per channel: rows seen, found
         # rows last asked about and which of them may apply at all (see `_open`)
         self.open_rows: tuple[tuple[int, int], np.ndarray] = ((0, 0), np.zeros(0, dtype=bool))
-        self.due = (0, np.zeros(0, dtype=np.int64))  # rows seen, heads due to leave this year
+        # rows seen, heads due to leave this year (who have not yet), their times to leave
+        self.due = (0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         self.arriving: list[dict[str, np.ndarray]] = []  # this year's arrivals, step by step
 
     def start_year(self, year: int, k: int) -> None:
@@ -140,13 +141,16 @@ class Model:
                 self.books[channel.name].start_year(k, channel.quota_per_group)
         self.candidates = {}
         self.open_rows = ((0, 0), np.zeros(0, dtype=bool))
-        self.due = (0, np.zeros(0, dtype=np.int64))
+        self.due = (0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
     # --- events -----------------------------------------------------------------------------
 
     def flow_step(self, year: int, k: int, step: int, now: float, tally: Tally) -> None:
         """Departures, then arrivals, of one flow step."""
-        leaving = population.depart(self.pop, now, self._due(k))
+        heads, times = self._due(k)
+        leaving = population.depart(self.pop, now, heads, times)
+        later = times > now  # the others have left, or settled before their time came
+        self.due = (self.due[0], heads[later], times[later])
         tally.departures += self._persons(leaving)
         if step == 0:
             self.arriving = self._year_arrivals(year, k)
@@ -185,16 +189,18 @@ class Model:
             for a, b in itertools.pairwise(bounds.tolist())
         ]
 
-    def _due(self, k: int) -> np.ndarray:
-        """Heads whose time to leave falls before this year's end: found once a year, then
-        only among the heads who arrived since (each head's time is fixed when it is made)."""
-        done, due = self.due
+    def _due(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Heads whose time to leave falls before this year's end, and their times: found once
+        a year, then only among the heads who arrived since (each head's time is fixed when it
+        is made)."""
+        done, due, times = self.due
         if done < self.pop.n:
             soon = (self.pop.leave_at[done:] <= k + 1) & (self.pop.status[done:] == ACTIVE)
             more = done + np.flatnonzero(soon)
-            due = np.concatenate([due, more]) if len(due) else more
-            self.due = (self.pop.n, due)
-        return due
+            due = np.concatenate([due, more])
+            times = np.concatenate([times, self.pop.leave_at[more]])
+            self.due = (self.pop.n, due, times)
+        return due, times
 
     def _persons(self, heads: np.ndarray) -> np.ndarray:
         return population.persons_by_district(self.pop, heads, self.ppa, self.n)

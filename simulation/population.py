@@ -224,15 +224,19 @@ def register(
     )
 
 
-def depart(pop: Population, now: float, among: np.ndarray | None = None) -> np.ndarray:
+def depart(
+    pop: Population, now: float, among: np.ndarray | None = None, times: np.ndarray | None = None
+) -> np.ndarray:
     """Mark active heads whose time to leave has come as departed; returns their indices.
 
-    `among`, if given, are the only heads that can be due (those due this year).
+    `among`, if given, are the only heads that can be due (those due this year), and `times`
+    (if given) their times to leave.
     """
     if among is None:
         leaving = np.flatnonzero((pop.leave_at <= now) & (pop.status == ACTIVE))
     else:
-        leaving = among[(pop.leave_at[among] <= now) & (pop.status[among] == ACTIVE)]
+        due = among[(pop.leave_at[among] if times is None else times) <= now]
+        leaving = due[pop.status[due] == ACTIVE]
     pop.status[leaving] = DEPARTED
     pop.left_at[leaving] = now
     return leaving
