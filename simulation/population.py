@@ -79,13 +79,23 @@ LATER = {
 class Population:
     """Columns of per-head attributes with room to grow."""
 
-    def __init__(self, columns: dict[str, np.ndarray]) -> None:
-        """Takes the columns over: each leaves `columns` as it is copied, so that a large
-        population is never held twice."""
-        self.n = len(columns["district"])
-        # np.zeros pages in lazily, so generous room costs little and spares regrowth copies
-        capacity = max(16, 2 * self.n)
-        self.columns = {name: _grow(columns.pop(name), capacity) for name in ATTRIBUTES}
+    def __init__(self, columns: dict[str, np.ndarray], n: int | None = None) -> None:
+        """Takes the columns over, the first `n` rows (all by default) being the heads: a column
+        with `room(n)` rows is kept as it is, others are copied into one that has, each leaving
+        `columns` as it is copied, so that a large population is never held twice."""
+        self.n = len(columns["district"]) if n is None else n
+        capacity = self.room(self.n)
+        self.columns: dict[str, np.ndarray] = {}
+        for name in ATTRIBUTES:
+            column = columns.pop(name)
+            kept = len(column) >= capacity
+            self.columns[name] = column if kept else _grow(column[: self.n], capacity)
+
+    @staticmethod
+    def room(n: int) -> int:
+        """Rows made for a population of `n` heads: memory is paged in only where rows are
+        written, so generous room costs little and spares copies as arrivals come."""
+        return max(16, 2 * n)
 
     def __getattr__(self, name: str) -> np.ndarray:
         columns = self.__dict__.get("columns")  # absent while unpickling or copying

@@ -33,6 +33,18 @@ def test_append_grows_beyond_capacity_and_compact_drops_inactive():
     assert np.all(pop.status == ACTIVE)
 
 
+def test_columns_with_room_are_taken_over_without_copying():
+    room = population.Population.room(3)
+    data = {name: np.zeros(room, dtype=dtype) for name, dtype in population.ATTRIBUTES.items()}
+    data["age"][:3] = [20, 30, 40]
+    age = data["age"]
+    pop = population.Population(data, 3)
+    assert pop.columns["age"] is age and pop.n == 3
+    more = make_population(2, age=50)
+    pop.append({name: getattr(more, name) for name in population.ATTRIBUTES})
+    assert pop.age.tolist() == [20, 30, 40, 50, 50]
+
+
 def spec(params=None, n=1, **kw):
     values = {
         "params": params or PopulationParams(),
