@@ -18,10 +18,9 @@ import functools
 import itertools
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
 
 from simulation import accounts, indicators, population, synthesis
 from simulation.channels import Channel, open_to_apply
@@ -38,6 +37,9 @@ from simulation.registry import Registry
 from simulation.results import RunOutput
 from simulation.rng import Streams
 from simulation.students import Students
+
+if TYPE_CHECKING:
+    import simpy
 
 
 @dataclass
@@ -493,6 +495,8 @@ def run_model(s: Scenario) -> tuple[Model, RunOutput]:
     census = population.census(model.pop, model.n, model.ppa)
     base = model.stocks(s.base_year, census)
     records: list[Record] = [{**base, **model.land.stock_record(base["urban_resident_population"])}]
+    import simpy  # here, not at the top: importing it costs `import simulation` a tenth
+
     env = simpy.Environment()
     env.process(_calendar(env, model, records))
     env.run()

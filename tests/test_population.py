@@ -39,7 +39,8 @@ def test_columns_with_room_are_taken_over_without_copying():
     data["age"][:3] = [20, 30, 40]
     age = data["age"]
     pop = population.Population(data, 3)
-    assert pop.columns["age"] is age and pop.n == 3
+    assert pop.columns["age"] is age
+    assert pop.n == 3
     more = make_population(2, age=50)
     pop.append({name: getattr(more, name) for name in population.ATTRIBUTES})
     assert pop.age.tolist() == [20, 30, 40, 50, 50]

@@ -32,6 +32,16 @@ def test_importing_the_package_or_its_command_line_loads_no_plotting_or_heavy_li
     assert out.stdout.strip() == "[]"
 
 
+def test_importing_the_package_leaves_the_event_calendar_to_the_first_run():
+    """SimPy (and the package metadata it reads on import) load when a run starts: a tenth of
+    `import simulation`, which commands that run nothing need not pay."""
+    code = "import sys, simulation; print(sorted(m for m in ('simpy',) if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
+
+
 # --- validated variants -----------------------------------------------------------------------
 
 
