@@ -9,6 +9,7 @@ district table's order.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -803,8 +804,22 @@ class Scenario:
         return range(self.base_year + 1, self.horizon + 1)
 
     def at_year(self, year: int) -> Scenario:
-        """The scenario with every year-series parameter at its value in `year`."""
-        return with_year(self, self.series, year) if self.series else self
+        """The scenario with every year-series parameter at its value in `year` (made once per
+        year: a run and the checks before it ask for every year)."""
+        if not self.series:
+            return self
+        if year not in self._at_year:
+            self._at_year[year] = with_year(self, self.series, year)
+        return self._at_year[year]
+
+    @functools.cached_property
+    def _at_year(self) -> dict[int, Scenario]:
+        """The scenario as each year asked for has it (kept on the instance, not a field)."""
+        return {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the years made (a worker makes its own, if it needs them)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_at_year"}
 
     def with_values(self, values: dict[str, Any], *, origin: str = "with_values") -> Scenario:
         """A variant with the values at the given key paths (as a scenario file would write

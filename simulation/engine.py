@@ -256,6 +256,8 @@ class Model:
 
     def register(self, channel: Channel, heads: np.ndarray, now: float, tally: Tally) -> None:
         """Settlers join the registered population where the channel registers them."""
+        if not len(heads):  # nobody to add anywhere: spare the bookkeeping of an empty window
+            return
         registration = population.register(
             self.pop,
             heads,
