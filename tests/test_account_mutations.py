@@ -88,8 +88,8 @@ def test_urban_persons_kept_when_their_cell_loses_persons_breaks_the_urban_accou
 def test_a_departure_left_unrecorded_breaks_the_non_registered_account(scenario, monkeypatch):
     original = population.depart
 
-    def forgetful(pop, now, among=None):
-        leaving = original(pop, now, among)
+    def forgetful(pop, now, among=None, times=None):
+        leaving = original(pop, now, among, times)
         pop.left_at[leaving[:1]] = np.inf  # one head leaves without a record of it
         return leaving
 
