@@ -241,6 +241,8 @@ class Model:
         channel = self._current(channel)
         applicants = applicants[self.pop.status[applicants] == ACTIVE]
         applicants = applicants[channel.approve(self.pop, applicants)]
+        if not len(applicants):  # nothing to rank, book or register
+            return
         book = self.books.get(channel.name)
         if book is None:
             admitted = applicants
