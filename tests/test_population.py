@@ -33,6 +33,17 @@ def test_append_grows_beyond_capacity_and_compact_drops_inactive():
     assert np.all(pop.status == ACTIVE)
 
 
+@pytest.mark.parametrize("many_heads", [0, 10**9])  # counting keys, summing weights
+def test_persons_by_district_count_each_household_whole(monkeypatch, many_heads):
+    monkeypatch.setattr(population, "MANY_HEADS", many_heads)
+    pop = make_population(4, district=[0, 1, 1, 0], dependents=[0, 2, 1, 127], reg_district=2)
+    heads = np.array([0, 1, 3])
+    by_home = population.persons_by_district(pop, heads, 10, 3)
+    assert by_home.tolist() == [(1 + 128) * 10, 3 * 10, 0]
+    by_registration = population.persons_by_district(pop, heads, 10, 3, by="reg_district")
+    assert by_registration.tolist() == [0, 0, (1 + 3 + 128) * 10]
+
+
 def test_columns_with_room_are_taken_over_without_copying():
     room = population.Population.room(3)
     data = {name: np.zeros(room, dtype=dtype) for name, dtype in population.ATTRIBUTES.items()}
