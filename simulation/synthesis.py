@@ -32,8 +32,9 @@ from simulation.rng import Streams
 BLOCK = 1 << 16
 # Heads whose draws a stream lays out together, draw by draw: fixed, as it decides which
 # uniform is whose. A district's cohort draws whole chunks (the unused end of its last one is
-# left), so it is small next to a small run's district cohort of a few hundred heads.
-CHUNK = 256
+# left), so it is small next to a small run's district cohorts of tens to hundreds of heads:
+# at 100 persons per agent, 6 % more heads are drawn than used (34 % with chunks of 256).
+CHUNK = 64
 
 # Uniform draws of each head, in order. The flags from "insured" to "willing" compare their
 # draw with the scenario's share.
