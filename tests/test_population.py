@@ -105,6 +105,16 @@ def test_synthesised_attributes_follow_their_shares():
     assert np.all(pop.insurance_years[~pop.insured] == 0)
 
 
+def test_departure_among_due_heads_takes_those_whose_time_has_come_and_are_here():
+    pop = make_population(5, leave_at=[0.2, 0.6, 0.4, 0.1, 0.9], status=[0, 0, 0, SETTLED, 0])
+    due = np.array([0, 1, 2, 3, 4])
+    times = pop.leave_at[due].copy()
+    times[4] = 0.3  # the times given are the ones that count, not the column
+    assert population.depart(pop, 0.5, due, times).tolist() == [0, 2, 4]
+    assert pop.status.tolist() == [DEPARTED, ACTIVE, DEPARTED, SETTLED, DEPARTED]
+    assert pop.left_at[[0, 2, 4]].tolist() == [0.5, 0.5, 0.5]
+
+
 def test_ageing_adds_tenure_and_sends_heads_home_at_the_return_age():
     pop = make_population(
         3,
@@ -262,14 +272,15 @@ def test_each_head_reads_its_draws_from_its_place_in_its_district_stream():
     sizes = [(0, 2 * chunk + 5), (1, 1), (0, chunk - 1), (1, synthesis.BLOCK + 7), (0, 40)]
     district = np.concatenate([np.full(k, d, dtype=np.int16) for d, k in sizes])
     cohort = synthesis.Cohort(1.0, 0, district, np.full(2, 0.5), False)
-    lottery = synthesis.draw_heads(Streams(9), ("y",), s, cohort)["lottery"]
-    row = synthesis.ROW["lottery"]
+    heads = synthesis.draw_heads(Streams(9), ("y",), s, cohort)
     for d in (0, 1):
         mine = np.flatnonzero(district == d)
         chunks = -(-len(mine) // chunk)
         stream = Streams(9)("y", f"d{d}").random(chunks * width * chunk, dtype=np.float32)
-        expected = stream.reshape(chunks, width, chunk)[:, row, :].ravel()[: len(mine)]
-        np.testing.assert_array_equal(lottery[mine], expected)
+        for name in ("lottery", "approval"):  # kept as drawn
+            row = synthesis.ROW[name]
+            expected = stream.reshape(chunks, width, chunk)[:, row, :].ravel()[: len(mine)]
+            np.testing.assert_array_equal(heads[name][mine], expected)
 
 
 def test_exponential_waits_from_uniforms_have_the_standard_distribution():
