@@ -15,7 +15,6 @@ the indicators. Each part publishes its own record; the engine merges them.
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -132,7 +131,7 @@ class Model:
         self.open_rows: tuple[tuple[int, int], np.ndarray] = ((0, 0), np.zeros(0, dtype=bool))
         # rows seen, heads due to leave this year (who have not yet), their times to leave
         self.due = (0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        self.arriving: list[dict[str, np.ndarray]] = []  # this year's arrivals, step by step
+        self.arriving: list[int] = []  # this year's arrivals (drawn in place), step by step
 
     def start_year(self, year: int, k: int) -> None:
         """The year's parameters (year series at their values) and quotas."""
@@ -157,14 +156,16 @@ class Model:
         if step == 0:
             self.arriving = self._year_arrivals(year, k)
         start = self.pop.n
-        self.pop.append(self.arriving[step])
+        self.pop.extend(self.arriving[step])
         tally.arrivals += self._persons(np.arange(start, self.pop.n))
 
-    def _year_arrivals(self, year: int, k: int) -> list[dict[str, np.ndarray]]:
-        """The year's arrivals, step by step: how many is fixed in advance (fractions of a head
-        carry to the next step), so they are drawn together, each district's from its own
-        stream in the order they arrive (step by step): the n-th arrival of a district and
-        year gets the same draws however many arrive (common random numbers)."""
+    def _year_arrivals(self, year: int, k: int) -> list[int]:
+        """The year's arrivals, drawn into the rows they take after the heads present (rows
+        move only at year end), and how many arrive at each step. How many is fixed in
+        advance (fractions of a head carry to the next step), so they are drawn together, each
+        district's from its own stream in the order they arrive (step by step): the n-th
+        arrival of a district and year gets the same draws however many arrive (common random
+        numbers)."""
         f = self.params.flows
         steps = f.steps_per_year
         counts = np.zeros((self.n, steps), dtype=np.int64)  # heads by district and step
@@ -183,13 +184,10 @@ class Model:
         )
         now = np.repeat([k + (step + 0.5) / steps for step in range(steps)], sizes)
         cohort = synthesis.Cohort(now, self.next_id, district, self.urban_share, at_base=False)
-        columns = synthesis.draw_heads(self.streams, ("arrivals", year), self.spec, cohort)
+        room = self.pop.reserve(len(district))
+        synthesis.draw_heads(self.streams, ("arrivals", year), self.spec, cohort, into=room)
         self.next_id += len(district)
-        bounds = np.cumsum([0, *sizes])
-        return [
-            {name: column[a:b] for name, column in columns.items()}
-            for a, b in itertools.pairwise(bounds.tolist())
-        ]
+        return sizes.tolist()
 
     def _due(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Heads whose time to leave falls before this year's end, and their times: found once

@@ -80,23 +80,47 @@ LATER = {
 class Population:
     """Columns of per-head attributes with room to grow."""
 
-    def __init__(self, columns: dict[str, np.ndarray], n: int | None = None) -> None:
-        """Takes the columns over, the first `n` rows (all by default) being the heads: a column
-        with `room(n)` rows is kept as it is, others are copied into one that has, each leaving
-        `columns` as it is copied, so that a large population is never held twice."""
-        self.n = len(columns["district"]) if n is None else n
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        """Takes the columns over: each leaves `columns` as it is copied, so that a large
+        population is never held twice."""
+        self.n = len(columns["district"])
+        self.reserved = 0  # rows after the heads filled for heads to come (see `reserve`)
         capacity = self.room(self.n)
-        self.columns: dict[str, np.ndarray] = {}
-        for name in ATTRIBUTES:
-            column = columns.pop(name)
-            kept = len(column) >= capacity
-            self.columns[name] = column if kept else _grow(column[: self.n], capacity)
+        self.columns = {name: _grow(columns.pop(name), capacity) for name in ATTRIBUTES}
+
+    @classmethod
+    def empty(cls, expected: int) -> Population:
+        """No heads yet, with room for `expected` heads and the arrivals after them."""
+        pop = cls({name: np.zeros(0, dtype=dtype) for name, dtype in ATTRIBUTES.items()})
+        room = cls.room(expected)
+        pop.columns = {name: np.empty(room, dtype) for name, dtype in ATTRIBUTES.items()}
+        return pop
 
     @staticmethod
     def room(n: int) -> int:
         """Rows made for a population of `n` heads: memory is paged in only where rows are
         written, so generous room costs little and spares copies as arrivals come."""
         return max(16, 2 * n)
+
+    def reserve(self, k: int) -> dict[str, np.ndarray]:
+        """The rows the next `k` heads will take (growing the columns if need be), for the
+        caller to fill before `extend` makes them heads, at once or in parts. Filling them in
+        place spares drawing new heads into arrays of their own and copying those in. Rows
+        move (compaction) or are copied (growth) only while none are reserved."""
+        if self.reserved:
+            raise RuntimeError(f"{self.reserved} rows are still reserved")
+        if self.n + k > len(self.columns["district"]):
+            capacity = int((self.n + k) * 1.5) + 16
+            self.columns = {n: _grow(c[: self.n], capacity) for n, c in self.columns.items()}
+        self.reserved = k
+        return {name: column[self.n : self.n + k] for name, column in self.columns.items()}
+
+    def extend(self, k: int) -> None:
+        """The next `k` reserved rows, filled, become heads."""
+        if k > self.reserved:
+            raise RuntimeError(f"{k} heads to add, {self.reserved} rows reserved")
+        self.n += k
+        self.reserved -= k
 
     def __getattr__(self, name: str) -> np.ndarray:
         columns = self.__dict__.get("columns")  # absent while unpickling or copying
@@ -116,12 +140,9 @@ class Population:
 
     def append(self, columns: dict[str, np.ndarray]) -> None:
         k = len(columns["district"])
-        if self.n + k > len(self.columns["district"]):
-            capacity = int((self.n + k) * 1.5) + 16
-            self.columns = {n: _grow(c[: self.n], capacity) for n, c in self.columns.items()}
-        for name, column in self.columns.items():
-            column[self.n : self.n + k] = columns[name]
-        self.n += k
+        for name, room in self.reserve(k).items():
+            room[...] = columns[name]
+        self.extend(k)
 
     def compact(self, slack: float = 0.0) -> None:
         """Drop settled and departed heads once they are more than `slack` of the rows.
@@ -129,6 +150,8 @@ class Population:
         Indices change here and nowhere else. Inactive rows left in place are ignored by
         everything that counts or selects heads, which all look at `status`.
         """
+        if self.reserved:
+            raise RuntimeError(f"{self.reserved} rows are still reserved")
         inactive = self.n - int(np.count_nonzero(self.status == ACTIVE))
         if inactive == 0 or inactive <= slack * self.n:
             return

@@ -165,7 +165,11 @@ def poisson_cdf(mean: float) -> np.ndarray:
 
 
 def draw_heads(
-    streams: Streams, key: tuple[str | int, ...], spec: HeadSpec, c: Cohort, room: int = 0
+    streams: Streams,
+    key: tuple[str | int, ...],
+    spec: HeadSpec,
+    c: Cohort,
+    into: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Attributes of new heads (see the module's docstring for how they are drawn).
 
@@ -174,14 +178,11 @@ def draw_heads(
     and may hold a residence permit; arrivals start with neither, and can have a permit only
     after the residence it requires.
 
-    With `room`, each column has room for that many heads (the cohort's are the first ones):
-    a population can take such columns over without copying them.
+    The attributes are written `into` the arrays given (one per attribute, a row per head of
+    the cohort: a population's room for them, say), else into new ones; returns them.
     """
     n = len(c.district)
-    whole: dict[str, np.ndarray] = {
-        name: np.empty(max(n, room), dtype=dtype) for name, dtype in ATTRIBUTES.items()
-    }
-    out = {name: column[:n] for name, column in whole.items()}
+    out = into if into is not None else {name: np.empty(n, dt) for name, dt in ATTRIBUTES.items()}
     out["district"][:] = c.district
     out["id"][:] = np.arange(c.first_id, c.first_id + n)
     out["arrived_at"][:] = c.now
@@ -209,7 +210,7 @@ def draw_heads(
             sources[d].take(u[:, at - start : end - start])
             at = end
         _fill(out, slice(start, stop), c, spec, spec.tables, u[:, : stop - start], thresholds)
-    return whole
+    return out
 
 
 class _Draws:
@@ -356,17 +357,19 @@ def synthesize(
     district = np.repeat(np.arange(len(non_hukou), dtype=np.int16), heads)
     share = np.divide(urban_non_hukou, non_hukou, out=np.zeros(len(non_hukou)), where=non_hukou > 0)
     cohort = Cohort(now=0.0, first_id=0, district=district, urban_share=share, at_base=True)
-    n = len(district)
-    columns = draw_heads(streams, ("synthesis",), spec, cohort, room=Population.room(n))
-    dependents = exact_dependents(streams("synthesis", "dependents"), district, non_hukou, ppa)
-    columns["dependents"][:n] = dependents
-    persons = ppa * (1 + dependents.astype(np.int64))
-    columns["urban"][:n] = exact_urban(
+    pop = Population.empty(len(district))
+    columns = draw_heads(streams, ("synthesis",), spec, cohort, into=pop.reserve(len(district)))
+    columns["dependents"][:] = exact_dependents(
+        streams("synthesis", "dependents"), district, non_hukou, ppa
+    )
+    persons = ppa * (1 + columns["dependents"].astype(np.int64))
+    columns["urban"][:] = exact_urban(
         streams("synthesis", "urban"), district, persons, urban_non_hukou
     )
     del persons
     # Policy-based cases are demand-driven and decided within the year: whoever qualified
     # before the base year has settled already, so the base-year stock holds none pending.
     for name in ("graduate", "veteran", "family_reunion"):
-        columns[name][:n] = False
-    return Population(columns, n)
+        columns[name][:] = False
+    pop.extend(len(district))
+    return pop

@@ -44,17 +44,32 @@ def test_persons_by_district_count_each_household_whole(monkeypatch, many_heads)
     assert by_registration.tolist() == [0, 0, (1 + 3 + 128) * 10]
 
 
-def test_columns_with_room_are_taken_over_without_copying():
-    room = population.Population.room(3)
-    data = {name: np.zeros(room, dtype=dtype) for name, dtype in population.ATTRIBUTES.items()}
-    data["age"][:3] = [20, 30, 40]
-    age = data["age"]
-    pop = population.Population(data, 3)
-    assert pop.columns["age"] is age
-    assert pop.n == 3
-    more = make_population(2, age=50)
-    pop.append({name: getattr(more, name) for name in population.ATTRIBUTES})
-    assert pop.age.tolist() == [20, 30, 40, 50, 50]
+def test_reserved_rows_filled_in_place_become_heads_step_by_step():
+    pop = make_population(2, age=[20, 30])
+    room = pop.reserve(3)
+    room["age"][:] = [40, 50, 60]
+    room["status"][:] = ACTIVE
+    assert pop.n == 2  # filled rows are not heads yet
+    with pytest.raises(RuntimeError):
+        pop.compact()  # rows must not move while some are reserved
+    pop.extend(1)
+    assert pop.age.tolist() == [20, 30, 40]
+    pop.extend(2)
+    assert pop.age.tolist() == [20, 30, 40, 50, 60]
+    with pytest.raises(RuntimeError):
+        pop.extend(1)  # nothing reserved is left
+
+
+def test_reserving_beyond_the_room_grows_the_columns_and_keeps_the_heads():
+    pop = population.Population.empty(2)
+    room = pop.reserve(2)
+    room["age"][:] = [20, 30]
+    pop.extend(2)
+    more = pop.reserve(population.Population.room(2) + 5)
+    more["age"][:] = 50
+    pop.extend(len(more["age"]))
+    assert pop.age[:3].tolist() == [20, 30, 50]
+    assert pop.n == 2 + population.Population.room(2) + 5
 
 
 def spec(params=None, n=1, **kw):
