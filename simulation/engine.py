@@ -195,8 +195,14 @@ class Model:
         is made)."""
         done, due, times = self.due
         if done < self.pop.n:
-            soon = (self.pop.leave_at[done:] <= k + 1) & (self.pop.status[done:] == ACTIVE)
-            more = done + np.flatnonzero(soon)
+            pop = self.pop
+            more = np.concatenate(
+                [
+                    rows.start
+                    + np.flatnonzero((pop.leave_at[rows] <= k + 1) & (pop.status[rows] == ACTIVE))
+                    for rows in population.pieces(done, pop.n)
+                ]
+            )
             due = np.concatenate([due, more])
             times = np.concatenate([times, self.pop.leave_at[more]])
             self.due = (self.pop.n, due, times)
@@ -219,9 +225,12 @@ class Model:
         (criteria change only at year end) and then only among the heads who arrived since."""
         done, found = self.candidates.get(channel.name, (0, np.zeros(0, dtype=np.int64)))
         if done < self.pop.n:
-            rows = slice(done, self.pop.n)
-            more = channel.eligible(self.pop, rows, self._open(rows))
-            found = np.concatenate([found, more]) if len(found) else more
+            open_ = self._open(slice(done, self.pop.n))
+            more = [
+                channel.eligible(self.pop, rows, open_[rows.start - done : rows.stop - done])
+                for rows in population.pieces(done, self.pop.n)
+            ]
+            found = np.concatenate([found, *more])
             self.candidates[channel.name] = (self.pop.n, found)
         return found
 

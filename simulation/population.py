@@ -10,6 +10,7 @@ new heads are drawn is in `simulation.synthesis`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +76,13 @@ LATER = {
     "reg_district": -1,
     **{f"queued_at_{channel}": np.inf for channel in QUEUED_CHANNELS},
 }
+
+
+def pieces(start: int, stop: int) -> Iterator[slice]:
+    """Rows `start` to `stop` a piece of `ROWS_AT_ONCE` at a time: a pass over millions of
+    heads done piece by piece keeps its temporaries small, in cache and in reused memory."""
+    for at in range(start, stop, ROWS_AT_ONCE):
+        yield slice(at, min(stop, at + ROWS_AT_ONCE))
 
 
 class Population:
@@ -158,9 +166,8 @@ class Population:
         # numpy gathers bytes about twice as fast as booleans, which it checks
         columns = [c.view(np.uint8) if c.dtype == np.bool_ else c for c in self.columns.values()]
         kept = 0
-        for start in range(0, self.n, ROWS_AT_ONCE):  # rows kept move forward, never back
-            stop = min(self.n, start + ROWS_AT_ONCE)
-            keep = start + np.flatnonzero(self.status[start:stop] == ACTIVE)
+        for rows in pieces(0, self.n):  # rows kept move forward, never back
+            keep = rows.start + np.flatnonzero(self.status[rows] == ACTIVE)
             for column in columns:
                 column[kept : kept + len(keep)] = column[keep]
             kept += len(keep)
@@ -288,15 +295,20 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     waiting applicants reapply next year. Returns the indices of heads leaving the city at the
     return age.
     """
-    pop.age += 1
-    # Holders' tenure grows; a head whose time has come holds a permit for a year (0 + 1).
-    pop.permit_years += (pop.permit_years > 0) | (pop.permit_at <= now)
-    pop.insurance_years += pop.insured
-    pop.insured |= pop.insured_at <= now
+    parts = []
+    for rows in pieces(0, pop.n):
+        age, permit_years, insured = pop.age[rows], pop.permit_years[rows], pop.insured[rows]
+        age += 1
+        # Holders' tenure grows; a head whose time has come holds a permit for a year (0 + 1).
+        permit_years += (permit_years > 0) | (pop.permit_at[rows] <= now)
+        pop.insurance_years[rows] += insured
+        insured |= pop.insured_at[rows] <= now
+        aged_out = (age >= return_age) & (pop.status[rows] == ACTIVE)
+        parts.append(rows.start + np.flatnonzero(aged_out))
     graduates = np.flatnonzero(pop.graduate)  # the graduate route lasts a year from arrival
     pop.graduate[graduates] = now - pop.arrived_at[graduates] < 1
     pop.applied[:] = False
-    leaving = np.flatnonzero((pop.age >= return_age) & (pop.status == ACTIVE))
+    leaving = np.concatenate([np.zeros(0, dtype=np.int64), *parts])
     pop.status[leaving] = DEPARTED
     pop.left_at[leaving] = now
     return leaving
@@ -334,8 +346,7 @@ def census(pop: Population, n_districts: int, ppa: int) -> dict[str, np.ndarray]
     cap = CENSUS_DEPENDENTS
     kind = np.int16 if 2 * n_districts * 4 * cap < 2**15 else np.int32  # less memory to walk
     counted = np.zeros(2 * n_districts * 4 * cap, dtype=np.int64)
-    for start in range(0, pop.n, ROWS_AT_ONCE):
-        rows = slice(start, min(pop.n, start + ROWS_AT_ONCE))
+    for rows in pieces(0, pop.n):
         key = np.minimum(pop.dependents[rows], np.int8(cap - 1)).astype(kind)
         key += pop.district[rows] * kind(4 * cap)
         key += pop.urban[rows] * kind(2 * cap)
