@@ -76,6 +76,8 @@ LATER = {
     "reg_district": -1,
     **{f"queued_at_{channel}": np.inf for channel in QUEUED_CHANNELS},
 }
+#: Of those, the ones set only as a head leaves or settles (and stops being active).
+UNTIL_GONE = ("left_at", "settled_at", "reg_district")
 
 
 def pieces(start: int, stop: int) -> Iterator[slice]:
@@ -163,14 +165,23 @@ class Population:
         inactive = self.n - int(np.count_nonzero(self.status == ACTIVE))
         if inactive == 0 or inactive <= slack * self.n:
             return
+        # The heads kept have neither left nor settled: these columns hold one value for all.
+        same = {"status": ACTIVE, **{name: LATER[name] for name in UNTIL_GONE}}
         # numpy gathers bytes about twice as fast as booleans, which it checks
-        columns = [c.view(np.uint8) if c.dtype == np.bool_ else c for c in self.columns.values()]
+        moved = [
+            c.view(np.uint8) if c.dtype == np.bool_ else c
+            for name, c in self.columns.items()
+            if name not in same
+        ]
+        status = self.status
         kept = 0
         for rows in pieces(0, self.n):  # rows kept move forward, never back
-            keep = rows.start + np.flatnonzero(self.status[rows] == ACTIVE)
-            for column in columns:
+            keep = rows.start + np.flatnonzero(status[rows] == ACTIVE)
+            for column in moved:
                 column[kept : kept + len(keep)] = column[keep]
             kept += len(keep)
+        for name, value in same.items():
+            self.columns[name][:kept] = value
         self.n = kept
 
 
@@ -322,10 +333,13 @@ def events_in_year(pop: Population, k: int, ppa: int, n: int) -> dict[str, np.nd
     # arrivals are the rows from the first arrival time after k on. Only heads who are no
     # longer active can have left or settled: look at those alone.
     arrived = np.arange(int(np.searchsorted(pop.arrived_at, np.float32(k), side="right")), pop.n)
-    gone = np.flatnonzero(pop.status != ACTIVE)
-    left_at, settled_at = pop.left_at[gone], pop.settled_at[gone]
-    left = gone[(left_at > k) & (left_at <= k + 1)]
-    settled = gone[(settled_at > k) & (settled_at <= k + 1)]
+    left_parts, settled_parts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for rows in pieces(0, pop.n):
+        gone = rows.start + np.flatnonzero(pop.status[rows] != ACTIVE)
+        left_at, settled_at = pop.left_at[gone], pop.settled_at[gone]
+        left_parts.append(gone[(left_at > k) & (left_at <= k + 1)])
+        settled_parts.append(gone[(settled_at > k) & (settled_at <= k + 1)])
+    left, settled = np.concatenate(left_parts), np.concatenate(settled_parts)
     return {
         "arrived": persons_by_district(pop, arrived, ppa, n),
         "left": persons_by_district(pop, left, ppa, n),
