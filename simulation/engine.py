@@ -204,8 +204,8 @@ class Model:
                 ]
             )
             due = np.concatenate([due, more])
-            times = np.concatenate([times, self.pop.leave_at[more]])
-            self.due = (self.pop.n, due, times)
+            times = np.concatenate([times, pop.leave_at[more]])
+            self.due = (pop.n, due, times)
         return due, times
 
     def _persons(self, heads: np.ndarray) -> np.ndarray:

@@ -90,21 +90,19 @@ def pieces(start: int, stop: int) -> Iterator[slice]:
 class Population:
     """Columns of per-head attributes with room to grow."""
 
-    def __init__(self, columns: dict[str, np.ndarray]) -> None:
-        """Takes the columns over: each leaves `columns` as it is copied, so that a large
-        population is never held twice."""
+    def __init__(self, columns: dict[str, np.ndarray], capacity: int = 0) -> None:
+        """Takes the columns over, with room for at least `capacity` rows: each leaves
+        `columns` as it is copied, so that a large population is never held twice."""
         self.n = len(columns["district"])
         self.reserved = 0  # rows after the heads filled for heads to come (see `reserve`)
-        capacity = self.room(self.n)
+        capacity = max(capacity, self.room(self.n))
         self.columns = {name: _grow(columns.pop(name), capacity) for name in ATTRIBUTES}
 
     @classmethod
     def empty(cls, expected: int) -> Population:
         """No heads yet, with room for `expected` heads and the arrivals after them."""
-        pop = cls({name: np.zeros(0, dtype=dtype) for name, dtype in ATTRIBUTES.items()})
-        room = cls.room(expected)
-        pop.columns = {name: np.empty(room, dtype) for name, dtype in ATTRIBUTES.items()}
-        return pop
+        none: dict[str, np.ndarray] = {n: np.zeros(0, dtype=t) for n, t in ATTRIBUTES.items()}
+        return cls(none, capacity=cls.room(expected))
 
     @staticmethod
     def room(n: int) -> int:
