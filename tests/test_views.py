@@ -602,11 +602,23 @@ def test_the_land_section_tells_the_rest_of_the_land_story(one):
 
 
 #: Renders three figures on worker processes and one by one; prints the pools started (their
-#: number of workers) and whether the two renderings agree byte for byte.
+#: number of workers) and whether the two renderings show the same pictures. Not byte for byte:
+#: drawing one figure twice in one process now and then moves an antialiased edge by a grey
+#: level (float sums that vary with memory alignment), so a few pixels may differ by a shade.
 RENDER_ON_CORES = """
+import io
 import sys
+import numpy as np
 import simulation
+from matplotlib.image import imread
 from simulation.views import figures
+
+def same(a, b):
+    a, b = imread(io.BytesIO(a)), imread(io.BytesIO(b))
+    if a.shape != b.shape:
+        return False
+    off = np.abs(a - b)
+    return off.max() <= 8 / 255 and (off > 0).mean() < 1e-4
 
 pools = []
 
@@ -621,7 +633,7 @@ specs = figures.run_figures(table, band=(65.0, 110.0), shapes={})[:3]
 parallel = figures.Gallery(specs, "caption")
 parallel.render_all(["png"])
 serial = figures.Gallery(specs, "caption")
-print(pools, all(parallel.render(s.name, "png") == serial.render(s.name, "png") for s in specs))
+print(pools, all(same(parallel.render(s.name, "png"), serial.render(s.name, "png")) for s in specs))
 """
 
 
