@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -296,6 +298,22 @@ def test_each_head_reads_its_draws_from_its_place_in_its_district_stream():
             row = synthesis.ROW[name]
             expected = stream.reshape(chunks, width, chunk)[:, row, :].ravel()[: len(mine)]
             np.testing.assert_array_equal(heads[name][mine], expected)
+
+
+def test_uniforms_are_the_numbers_the_generator_draws_one_after_another():
+    """Small and large draws, raw-made or not, continue one stream exactly as numpy's own
+    float32 draws do."""
+    many = (9, 30, synthesis.CHUNK)
+    # an odd count leaves half of a raw output over, which the next draw starts with
+    shapes = [(3, 4), (2, 30, synthesis.CHUNK), many, (1, 7), many, (1, 1), many]
+    assert math.prod(many) >= synthesis.RAW_FROM  # raw-made at least once
+    bits = np.random.PCG64(np.random.SeedSequence(11))
+    expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(11)))
+    for shape in shapes:
+        got = synthesis.uniforms(bits, shape)
+        assert got.shape == shape
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, expected.random(shape, dtype=np.float32))
 
 
 def test_exponential_waits_from_uniforms_have_the_standard_distribution():
