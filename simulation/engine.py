@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation import accounts, indicators, population, synthesis
+from simulation import accounts, indicators, numeric, population, synthesis
 from simulation.channels import Channel, open_to_apply
 from simulation.channels import build as build_channels
 from simulation.channels.quota import QuotaBook
@@ -521,4 +521,5 @@ def run_model(s: Scenario) -> tuple[Model, RunOutput]:
 
 def simulate(s: Scenario) -> RunOutput:
     """Run one scenario from its base year to its horizon."""
-    return run_model(s)[1]
+    with numeric.small_pages():
+        return run_model(s)[1]

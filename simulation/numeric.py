@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 
 
@@ -37,3 +40,25 @@ def rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
     place = np.empty_like(order)  # each cell's place in its row's order of remainders
     np.put_along_axis(place, order, np.arange(order.shape[1])[None, :], axis=1)
     return out + (place < short[:, None])
+
+
+@contextlib.contextmanager
+def small_pages() -> Iterator[None]:
+    """Within: numpy does not advise the kernel to back new large arrays with huge pages.
+
+    A run allocates and frees hundreds of megabytes of columns and temporaries. Where the
+    kernel compacts memory to find a huge page at the first touch (Linux's default for memory
+    so advised), a full-city run spends about a second of kernel time on it, more than plain
+    pages cost; see `benchmarks/full_city.py`. numpy's own switch for the advice (the one its
+    NUMPY_MADVISE_HUGEPAGE setting sets at import) is turned off here and restored after.
+    """
+    switch = getattr(getattr(np, "_core", None), "multiarray", None)
+    switch = getattr(switch, "_set_madvise_hugepage", None)
+    if switch is None:  # a numpy without the switch: leave its memory alone
+        yield
+        return
+    before = switch(False)
+    try:
+        yield
+    finally:
+        switch(before)

@@ -234,3 +234,25 @@ def test_a_few_more_arrivals_change_settlement_only_a_little():
     more = simulation.run(s.with_values({"flows.arrivals_per_year": arrivals}), seed=3).table
     settled, changed = series(base, "settled_total"), series(more, "settled_total")
     assert np.abs(changed - settled).max() <= 0.01 * settled.min()
+
+
+@pytest.mark.parametrize("advised", [True, False])
+def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(monkeypatch, advised):
+    """Runs turn numpy's huge-page advice off while they allocate, and give it back."""
+    switch = np._core.multiarray._set_madvise_hugepage
+    seen = []
+    run_model = engine.run_model
+
+    def spy(s):
+        current = switch(False)
+        seen.append(current)
+        return run_model(s)
+
+    monkeypatch.setattr(engine, "run_model", spy)
+    before = switch(advised)
+    try:
+        engine.simulate(simulation.load_scenario(TINY))
+        assert seen == [False]  # off within the run
+        assert switch(before) is advised  # the caller's setting is back
+    finally:
+        switch(before)
