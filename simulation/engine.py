@@ -157,7 +157,7 @@ class Model:
             self.arriving = self._year_arrivals(year, k)
         start = self.pop.n
         self.pop.extend(self.arriving[step])
-        tally.arrivals += self._persons(np.arange(start, self.pop.n))
+        tally.arrivals += self._persons(slice(start, self.pop.n))
 
     def _year_arrivals(self, year: int, k: int) -> list[int]:
         """The year's arrivals, drawn into the rows they take after the heads present (rows
@@ -208,7 +208,7 @@ class Model:
             self.due = (pop.n, due, times)
         return due, times
 
-    def _persons(self, heads: np.ndarray) -> np.ndarray:
+    def _persons(self, heads: np.ndarray | slice) -> np.ndarray:
         return population.persons_by_district(self.pop, heads, self.ppa, self.n)
 
     def apply(self, channel: Channel, now: float) -> np.ndarray:

@@ -204,12 +204,12 @@ def arrival_heads(
 
 
 def persons_by_district(
-    pop: Population, heads: np.ndarray, ppa: int, n: int, by: str = "district"
+    pop: Population, heads: np.ndarray | slice, ppa: int, n: int, by: str = "district"
 ) -> np.ndarray:
-    """Persons (heads and their dependents) of the given heads, per district (where they
-    live, or the district column `by`)."""
+    """Persons (heads and their dependents) of the given heads (indices, or a slice of rows),
+    per district (where they live, or the district column `by`)."""
     where = getattr(pop, by)[heads]
-    if len(heads) < MANY_HEADS:
+    if len(where) < MANY_HEADS:
         weights = ppa * (1 + pop.dependents[heads].astype(float))
         return np.bincount(where, weights=weights, minlength=n)
     # Many heads: households counted by (district, dependents), several times faster than
@@ -330,7 +330,7 @@ def events_in_year(pop: Population, k: int, ppa: int, n: int) -> dict[str, np.nd
     # which heads arrived (arrivals are appended, compaction keeps order), so this year's
     # arrivals are the rows from the first arrival time after k on. Only heads who are no
     # longer active can have left or settled: look at those alone.
-    arrived = np.arange(int(np.searchsorted(pop.arrived_at, np.float32(k), side="right")), pop.n)
+    arrived = slice(int(np.searchsorted(pop.arrived_at, np.float32(k), side="right")), pop.n)
     left_parts, settled_parts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for rows in pieces(0, pop.n):
         gone = rows.start + np.flatnonzero(pop.status[rows] != ACTIVE)

@@ -44,6 +44,8 @@ def test_persons_by_district_count_each_household_whole(monkeypatch, many_heads)
     assert by_home.tolist() == [(1 + 128) * 10, 3 * 10, 0]
     by_registration = population.persons_by_district(pop, heads, 10, 3, by="reg_district")
     assert by_registration.tolist() == [0, 0, (1 + 3 + 128) * 10]
+    rows = population.persons_by_district(pop, slice(1, 4), 10, 3)  # a slice of rows
+    assert rows.tolist() == [128 * 10, (3 + 2) * 10, 0]
 
 
 def test_reserved_rows_filled_in_place_become_heads_step_by_step():
