@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -42,23 +43,46 @@ def rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out + (place < short[:, None])
 
 
-@contextlib.contextmanager
-def small_pages() -> Iterator[None]:
+class _PageAdvice:
+    """numpy's switch for advising huge pages, off while any run in the process is going: it is
+    one setting for the whole process, so runs in several threads share it (counted here), and
+    the last to end puts back what was set before the first began."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runs = 0
+        self.before = True
+
+    @contextlib.contextmanager
+    def off(self) -> Iterator[None]:
+        switch = getattr(getattr(np, "_core", None), "multiarray", None)
+        switch = getattr(switch, "_set_madvise_hugepage", None)
+        if switch is None:  # a numpy without the switch: leave its memory alone
+            yield
+            return
+        with self.lock:
+            if self.runs == 0:
+                self.before = switch(False)
+            self.runs += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.runs -= 1
+                if self.runs == 0:
+                    switch(self.before)
+
+
+_PAGE_ADVICE = _PageAdvice()
+
+
+def small_pages() -> contextlib.AbstractContextManager[None]:
     """Within: numpy does not advise the kernel to back new large arrays with huge pages.
 
     A run allocates and frees hundreds of megabytes of columns and temporaries. Where the
     kernel compacts memory to find a huge page at the first touch (Linux's default for memory
-    so advised), a full-city run spends about a second of kernel time on it, more than plain
-    pages cost; see `benchmarks/full_city.py`. numpy's own switch for the advice (the one its
-    NUMPY_MADVISE_HUGEPAGE setting sets at import) is turned off here and restored after.
+    so advised), a fresh full-city run spent 1.1-1.3 s in the kernel against 0.4 s with plain
+    pages, and took about 0.6 s longer. numpy's own switch for the advice (the one its
+    NUMPY_MADVISE_HUGEPAGE setting sets at import) is turned off here and put back after.
     """
-    switch = getattr(getattr(np, "_core", None), "multiarray", None)
-    switch = getattr(switch, "_set_madvise_hugepage", None)
-    if switch is None:  # a numpy without the switch: leave its memory alone
-        yield
-        return
-    before = switch(False)
-    try:
-        yield
-    finally:
-        switch(before)
+    return _PAGE_ADVICE.off()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import simulation
-from simulation import engine, population
+from simulation import engine, numeric, population
 
 TINY = Path(__file__).parent / "data" / "tiny" / "tiny.toml"
 CHILD = TINY.with_name("child.toml")
@@ -236,23 +237,74 @@ def test_a_few_more_arrivals_change_settlement_only_a_little():
     assert np.abs(changed - settled).max() <= 0.01 * settled.min()
 
 
+_SWITCH = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+needs_switch = pytest.mark.skipif(_SWITCH is None, reason="this numpy has no huge-page switch")
+
+
+def _advised() -> bool:
+    current = _SWITCH(True)
+    _SWITCH(current)
+    return bool(current)
+
+
+@pytest.fixture
+def caller_advice():
+    """Set the caller's huge-page advice for a test and put the real one back after."""
+    before = _SWITCH(True)
+    yield _SWITCH
+    _SWITCH(before)
+
+
+@needs_switch
 @pytest.mark.parametrize("advised", [True, False])
-def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(monkeypatch, advised):
-    """Runs turn numpy's huge-page advice off while they allocate, and give it back."""
-    switch = np._core.multiarray._set_madvise_hugepage
+def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(monkeypatch, caller_advice, advised):
+    """Runs turn numpy's huge-page advice off while they allocate, and give it back, also
+    when the run fails."""
     seen = []
     run_model = engine.run_model
 
     def spy(s):
-        current = switch(False)
-        seen.append(current)
+        seen.append(_advised())
         return run_model(s)
 
     monkeypatch.setattr(engine, "run_model", spy)
-    before = switch(advised)
-    try:
+    caller_advice(advised)
+    engine.simulate(simulation.load_scenario(TINY))
+    assert seen == [False]  # off within the run
+    assert _advised() is advised  # the caller's setting is back
+
+    def fails(s):
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(engine, "run_model", fails)
+    with pytest.raises(RuntimeError, match="stopped"):
         engine.simulate(simulation.load_scenario(TINY))
-        assert seen == [False]  # off within the run
-        assert switch(before) is advised  # the caller's setting is back
-    finally:
-        switch(before)
+    assert _advised() is advised
+
+
+@needs_switch
+def test_runs_overlapping_in_threads_keep_huge_pages_off_until_the_last_ends(caller_advice):
+    caller_advice(True)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with numeric.small_pages():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second():
+        first_in.wait(5)
+        with numeric.small_pages():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first ended"] = _advised()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"after the first ended": False}
+    assert _advised() is True
