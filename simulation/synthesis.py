@@ -237,12 +237,12 @@ class _Draws:
             part.reshape(len(DRAWS), whole, CHUNK, copy=False)[...] = drawn[:whole].swapaxes(0, 1)
             done += whole * CHUNK
             if whole < chunks:  # the last chunk is begun: keep it for the next heads
-                self.chunk, self.at = drawn[-1], count - done
+                self.chunk, self.at = drawn[-1].copy(), count - done  # not all of `drawn`
                 into[:, done:] = self.chunk[:, : self.at]
                 return
 
 
-# Chunks drawn by one call at most: their raw bits and floats stay in the processor's cache.
+# Chunks drawn by one call at most: their raw bits and floats (480 KiB) stay in a 1 MiB cache.
 CHUNKS_AT_ONCE = 32
 _FLOAT32_STEP = np.float32(2.0**-24)
 _RAW_HALVES = sys.byteorder == "little"

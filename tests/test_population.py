@@ -316,6 +316,11 @@ def test_uniforms_are_the_numbers_the_generator_draws_one_after_another():
         assert got.shape == shape
         assert got.dtype == np.float32
         np.testing.assert_array_equal(got, expected.random(shape, dtype=np.float32))
+    other = np.random.Philox(3)  # raw outputs of other generators are not used
+    np.testing.assert_array_equal(
+        synthesis.uniforms(other, many),
+        np.random.Generator(np.random.Philox(3)).random(many, dtype=np.float32),
+    )
 
 
 def test_exponential_waits_from_uniforms_have_the_standard_distribution():
