@@ -116,7 +116,7 @@ def main() -> int:
     options = args.parse_args()
     root = common.use_root(options.root)
     import simulation
-    from simulation.engine import Model, run_model
+    from simulation.engine import Model, simulate
 
     with tempfile.TemporaryDirectory() as folder:
         base = simulation.load_scenario(common.scenario_path(root))
@@ -135,7 +135,7 @@ def main() -> int:
             },
         )
         started = time.perf_counter()
-        _, out = run_model(scenario)
+        out = simulate(scenario)  # the model's run, as `simulation.run` makes it
         ours = time.perf_counter() - started
     city = out.districts.index("ALL")
     person_years = sum(r["non_hukou_population"][city] for r in out.records[1:])
