@@ -197,11 +197,16 @@ class Model:
         if done < self.pop.n:
             pop = self.pop
             more = np.concatenate(
-                [
-                    rows.start
-                    + np.flatnonzero((pop.leave_at[rows] <= k + 1) & (pop.status[rows] == ACTIVE))
-                    for rows in population.pieces(done, pop.n)
-                ]
+                population.each_piece(
+                    lambda rows: (
+                        rows.start
+                        + np.flatnonzero(
+                            (pop.leave_at[rows] <= k + 1) & (pop.status[rows] == ACTIVE)
+                        )
+                    ),
+                    done,
+                    pop.n,
+                )
             )
             due = np.concatenate([due, more])
             times = np.concatenate([times, pop.leave_at[more]])
@@ -226,10 +231,13 @@ class Model:
         done, found = self.candidates.get(channel.name, (0, np.zeros(0, dtype=np.int64)))
         if done < self.pop.n:
             open_ = self._open(slice(done, self.pop.n))
-            more = [
-                channel.eligible(self.pop, rows, open_[rows.start - done : rows.stop - done])
-                for rows in population.pieces(done, self.pop.n)
-            ]
+            more = population.each_piece(
+                lambda rows: channel.eligible(
+                    self.pop, rows, open_[rows.start - done : rows.stop - done]
+                ),
+                done,
+                self.pop.n,
+            )
             found = np.concatenate([found, *more])
             self.candidates[channel.name] = (self.pop.n, found)
         return found

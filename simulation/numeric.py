@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def bucket(edges: np.ndarray, values: np.ndarray, side: str = "right") -> np.ndarray:
@@ -86,3 +92,22 @@ def small_pages() -> contextlib.AbstractContextManager[None]:
     NUMPY_MADVISE_HUGEPAGE setting sets at import) is turned off here and put back after.
     """
     return _PAGE_ADVICE.off()
+
+
+def cores() -> int:
+    """Processor cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def each(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """`work` of every item, in order; on as many threads as there are cores (and items) when
+    there are several. numpy lets go of the interpreter in its loops, so threads working on
+    different rows of large arrays run at the same time. The threads end before this returns
+    (a process may fork safely afterwards)."""
+    workers = min(cores(), len(items))
+    if workers < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(work, items))

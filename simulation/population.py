@@ -10,11 +10,13 @@ new heads are drawn is in `simulation.synthesis`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
+from simulation import numeric
 from simulation.config import FlowParams, Occupations
 from simulation.names import QUEUED_CHANNELS
 
@@ -85,6 +87,24 @@ def pieces(start: int, stop: int) -> Iterator[slice]:
     heads done piece by piece keeps its temporaries small, in cache and in reused memory."""
     for at in range(start, stop, ROWS_AT_ONCE):
         yield slice(at, min(stop, at + ROWS_AT_ONCE))
+
+
+R = TypeVar("R")
+
+
+# Rows from which a pass shares its pieces among the processor's cores: below, starting the
+# threads and their taking turns with the interpreter cost about what they save.
+THREADS_FROM = 1 << 21
+
+
+def each_piece(work: Callable[[slice], R], start: int, stop: int) -> list[R]:
+    """`work` of each piece of rows `start` to `stop`, in order; the pieces of a long pass are
+    shared among the processor's cores (`numeric.each`), so `work` may read any row but write
+    only its own."""
+    rows = list(pieces(start, stop))
+    if stop - start < THREADS_FROM:
+        return [work(piece) for piece in rows]
+    return numeric.each(work, rows)
 
 
 class Population:
@@ -172,12 +192,19 @@ class Population:
             if name not in same
         ]
         status = self.status
-        kept = 0
-        for rows in pieces(0, self.n):  # rows kept move forward, never back
-            keep = rows.start + np.flatnonzero(status[rows] == ACTIVE)
-            for column in moved:
-                column[kept : kept + len(keep)] = column[keep]
-            kept += len(keep)
+
+        def move(columns: list[np.ndarray]) -> int:
+            kept = 0
+            for rows in pieces(0, len(status)):  # rows kept move forward, never back
+                keep = rows.start + np.flatnonzero(status[rows] == ACTIVE)
+                for column in columns:
+                    column[kept : kept + len(keep)] = column[keep]
+                kept += len(keep)
+            return kept
+
+        # Columns move independently: with many rows, half of them on each of two threads.
+        halves = [moved[0::2], moved[1::2]] if self.n >= THREADS_FROM else [moved]
+        kept = numeric.each(move, halves)[0]
         for name, value in same.items():
             self.columns[name][:kept] = value
         self.n = kept
@@ -304,8 +331,8 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     waiting applicants reapply next year. Returns the indices of heads leaving the city at the
     return age.
     """
-    parts = []
-    for rows in pieces(0, pop.n):
+
+    def age(rows: slice) -> np.ndarray:
         age, permit_years, insured = pop.age[rows], pop.permit_years[rows], pop.insured[rows]
         age += 1
         # Holders' tenure grows; a head whose time has come holds a permit for a year (0 + 1).
@@ -313,7 +340,9 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
         pop.insurance_years[rows] += insured
         insured |= pop.insured_at[rows] <= now
         aged_out = (age >= return_age) & (pop.status[rows] == ACTIVE)
-        parts.append(rows.start + np.flatnonzero(aged_out))
+        return rows.start + np.flatnonzero(aged_out)
+
+    parts = each_piece(age, 0, pop.n)
     graduates = np.flatnonzero(pop.graduate)  # the graduate route lasts a year from arrival
     pop.graduate[graduates] = now - pop.arrived_at[graduates] < 1
     pop.applied[:] = False
@@ -331,13 +360,19 @@ def events_in_year(pop: Population, k: int, ppa: int, n: int) -> dict[str, np.nd
     # arrivals are the rows from the first arrival time after k on. Only heads who are no
     # longer active can have left or settled: look at those alone.
     arrived = slice(int(np.searchsorted(pop.arrived_at, np.float32(k), side="right")), pop.n)
-    left_parts, settled_parts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    for rows in pieces(0, pop.n):
+
+    def gone_in_year(rows: slice) -> tuple[np.ndarray, np.ndarray]:
         gone = rows.start + np.flatnonzero(pop.status[rows] != ACTIVE)
         left_at, settled_at = pop.left_at[gone], pop.settled_at[gone]
-        left_parts.append(gone[(left_at > k) & (left_at <= k + 1)])
-        settled_parts.append(gone[(settled_at > k) & (settled_at <= k + 1)])
-    left, settled = np.concatenate(left_parts), np.concatenate(settled_parts)
+        return (
+            gone[(left_at > k) & (left_at <= k + 1)],
+            gone[(settled_at > k) & (settled_at <= k + 1)],
+        )
+
+    parts = each_piece(gone_in_year, 0, pop.n)
+    none = np.zeros(0, dtype=np.int64)
+    left = np.concatenate([none, *(part[0] for part in parts)])
+    settled = np.concatenate([none, *(part[1] for part in parts)])
     return {
         "arrived": persons_by_district(pop, arrived, ppa, n),
         "left": persons_by_district(pop, left, ppa, n),
@@ -357,14 +392,19 @@ def census(pop: Population, n_districts: int, ppa: int) -> dict[str, np.ndarray]
     """
     cap = CENSUS_DEPENDENTS
     kind = np.int16 if 2 * n_districts * 4 * cap < 2**15 else np.int32  # less memory to walk
-    counted = np.zeros(2 * n_districts * 4 * cap, dtype=np.int64)
-    for rows in pieces(0, pop.n):
+    size = 2 * n_districts * 4 * cap
+
+    def count(rows: slice) -> np.ndarray:
         key = np.minimum(pop.dependents[rows], np.int8(cap - 1)).astype(kind)
         key += pop.district[rows] * kind(4 * cap)
         key += pop.urban[rows] * kind(2 * cap)
         key += (pop.permit_years[rows] > 0) * kind(cap)
         key += (pop.status[rows] != ACTIVE) * kind(n_districts * 4 * cap)
-        counted += np.bincount(key, minlength=len(counted))
+        return np.bincount(key, minlength=size)
+
+    counted = np.zeros(size, dtype=np.int64)
+    for part in each_piece(count, 0, pop.n):
+        counted += part
     counts = counted[: n_districts * 4 * cap].reshape(n_districts, 2, 2, cap)
     persons = counts @ np.arange(1, cap + 1, dtype=np.float64)
     large = np.flatnonzero((pop.dependents >= cap) & (pop.status == ACTIVE))

@@ -18,10 +18,12 @@ from __future__ import annotations
 import functools
 import math
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from simulation import numeric
 from simulation.config import SHARE_FIELDS, PopulationParams
 from simulation.hazard import Hazard
 from simulation.numeric import bucket
@@ -192,26 +194,59 @@ def draw_heads(
     for name, value in LATER.items():
         out[name][:] = value
     thresholds = spec.thresholds(c)
-    # Runs of heads of one district, in the cohort's order.
-    starts = np.flatnonzero(np.diff(c.district, prepend=-1)).tolist() if n else []
-    bounds = [*starts, n]
-    sources: dict[int, _Draws] = {}
-    u = np.empty((len(DRAWS), min(n, BLOCK)), dtype=np.float32)  # a row per draw
-    run = 0
-    for start in range(0, n, BLOCK):
-        stop = min(n, start + BLOCK)
-        at = start
-        while at < stop:
-            while bounds[run + 1] <= at:
-                run += 1
-            end = min(stop, bounds[run + 1])
-            d = int(c.district[at])
-            if d not in sources:
-                sources[d] = _Draws(streams(*key, spec.names[d]))
-            sources[d].take(u[:, at - start : end - start])
-            at = end
-        _fill(out, slice(start, stop), c, spec, spec.tables, u[:, : stop - start], thresholds)
+    draws = _CohortDraws(streams, key, spec.names, c.district)
+    blocks = [slice(start, min(n, start + BLOCK)) for start in range(0, n, BLOCK)]
+    u = [np.empty((len(DRAWS), min(n, BLOCK)), dtype=np.float32) for _ in blocks[:2]]
+    if len(blocks) < 2 or numeric.cores() < 2:
+        for rows in blocks:
+            _fill(out, rows, c, spec, spec.tables, draws.block(rows, u[0]), thresholds)
+        return out
+    # Many blocks: a second thread draws the next block's numbers while this one works out the
+    # attributes of the last (numpy lets go of the interpreter for both). The same numbers go
+    # to the same heads either way: each district's stream is read in the cohort's order.
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        ahead = helper.submit(draws.block, blocks[0], u[0])
+        for i, rows in enumerate(blocks):
+            drawn = ahead.result()
+            if i + 1 < len(blocks):
+                ahead = helper.submit(draws.block, blocks[i + 1], u[(i + 1) % 2])
+            _fill(out, rows, c, spec, spec.tables, drawn, thresholds)
     return out
+
+
+class _CohortDraws:
+    """The draws of a cohort's heads, a block of them at a time in the cohort's order: each
+    district's from its own stream `streams(*key, name of the district)`."""
+
+    def __init__(
+        self,
+        streams: Streams,
+        key: tuple[str | int, ...],
+        names: tuple[str, ...],
+        district: np.ndarray,
+    ) -> None:
+        self.streams, self.key, self.names, self.district = streams, key, names, district
+        n = len(district)
+        # Runs of heads of one district, in the cohort's order.
+        starts = np.flatnonzero(np.diff(district, prepend=-1)).tolist() if n else []
+        self.bounds = [*starts, n]
+        self.run = 0  # the run the next block starts in
+        self.sources: dict[int, _Draws] = {}
+
+    def block(self, rows: slice, u: np.ndarray) -> np.ndarray:
+        """The draws of heads `rows`, the block after the last one asked for, into the first
+        columns of `u` (a column per head, a row per draw); returns those columns."""
+        at = rows.start
+        while at < rows.stop:
+            while self.bounds[self.run + 1] <= at:
+                self.run += 1
+            end = min(rows.stop, self.bounds[self.run + 1])
+            d = int(self.district[at])
+            if d not in self.sources:
+                self.sources[d] = _Draws(self.streams(*self.key, self.names[d]))
+            self.sources[d].take(u[:, at - rows.start : end - rows.start])
+            at = end
+        return u[:, : rows.stop - rows.start]
 
 
 class _Draws:

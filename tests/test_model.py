@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation import engine, numeric, population
+from simulation import engine, numeric, population, synthesis
 
 TINY = Path(__file__).parent / "data" / "tiny" / "tiny.toml"
 CHILD = TINY.with_name("child.toml")
@@ -131,12 +131,18 @@ def test_rows_keep_the_order_in_which_heads_arrived():
     assert np.all(np.diff(arrived) >= 0)
 
 
-def test_passes_over_every_head_give_the_same_run_in_any_size_of_piece(monkeypatch):
+@pytest.mark.parametrize("cores", [1, 2])
+def test_passes_over_every_head_give_the_same_run_in_any_size_of_piece(monkeypatch, cores):
     """Ageing, the census, compaction, eligibility and the due list go through the rows a
-    piece at a time; pieces of 997 rows (the tiny city has several thousand) change nothing."""
+    piece at a time, and new heads are drawn a block at a time; pieces of 997 rows and blocks
+    of 1,000 heads (the tiny city has several thousand), shared among threads or not, change
+    nothing."""
     s = simulation.load_scenario(TINY)
     whole = simulation.run(s).table.to_csv()
     monkeypatch.setattr(population, "ROWS_AT_ONCE", 997)
+    monkeypatch.setattr(population, "THREADS_FROM", 0)
+    monkeypatch.setattr(synthesis, "BLOCK", 1000)
+    monkeypatch.setattr(numeric, "cores", lambda: cores)
     assert engine.Model(s).pop.n > 3 * 997
     assert simulation.run(s).table.to_csv() == whole
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from simulation import population, synthesis
+from simulation import numeric, population, synthesis
 from simulation.config import PopulationParams
 from simulation.hazard import Hazard
 from simulation.population import ACTIVE, DEPARTED, SETTLED
@@ -216,8 +216,11 @@ def test_the_graduate_route_lasts_a_year_from_arrival():
 
 
 @pytest.mark.parametrize("rows_at_once", [population.ROWS_AT_ONCE, 4, 1])
-def test_compaction_in_pieces_keeps_active_heads_in_order(monkeypatch, rows_at_once):
+@pytest.mark.parametrize("cores", [1, 2])
+def test_compaction_in_pieces_keeps_active_heads_in_order(monkeypatch, rows_at_once, cores):
     monkeypatch.setattr(population, "ROWS_AT_ONCE", rows_at_once)
+    monkeypatch.setattr(population, "THREADS_FROM", 0)  # threads for every pass with cores
+    monkeypatch.setattr(numeric, "cores", lambda: cores)
     pop = make_population(10, age=np.arange(20, 30), urban=[1, 0] * 5)
     pop.status[[0, 3, 4, 9]] = [SETTLED, DEPARTED, SETTLED, DEPARTED]
     pop.compact()
@@ -226,8 +229,11 @@ def test_compaction_in_pieces_keeps_active_heads_in_order(monkeypatch, rows_at_o
 
 
 @pytest.mark.parametrize("rows_at_once", [population.ROWS_AT_ONCE, 4, 1])
-def test_census_counts_large_households_exactly(monkeypatch, rows_at_once):
+@pytest.mark.parametrize("cores", [1, 2])
+def test_census_counts_large_households_exactly(monkeypatch, rows_at_once, cores):
     monkeypatch.setattr(population, "ROWS_AT_ONCE", rows_at_once)
+    monkeypatch.setattr(population, "THREADS_FROM", 0)  # threads for every pass with cores
+    monkeypatch.setattr(numeric, "cores", lambda: cores)
     pop = make_population(
         6,
         district=[0, 0, 1, 1, 1, 0],
@@ -283,9 +289,11 @@ def test_a_head_keeps_its_draws_when_more_heads_arrive_beside_it():
         np.testing.assert_array_equal(small[name][third_small], large[name][third_large])
 
 
-def test_each_head_reads_its_draws_from_its_place_in_its_district_stream():
+@pytest.mark.parametrize("cores", [1, 2])  # blocks drawn ahead on a second thread, or not
+def test_each_head_reads_its_draws_from_its_place_in_its_district_stream(monkeypatch, cores):
     """Head j of a district takes draw r at chunk j // CHUNK, row r, column j % CHUNK of its
     district's stream, however the cohort interleaves districts and falls into blocks."""
+    monkeypatch.setattr(numeric, "cores", lambda: cores)
     s = spec(n=2)
     chunk, width = synthesis.CHUNK, len(synthesis.DRAWS)
     sizes = [(0, 2 * chunk + 5), (1, 1), (0, chunk - 1), (1, synthesis.BLOCK + 7), (0, 40)]
