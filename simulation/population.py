@@ -99,8 +99,8 @@ THREADS_FROM = 1 << 21
 
 def each_piece(work: Callable[[slice], R], start: int, stop: int) -> list[R]:
     """`work` of each piece of rows `start` to `stop`, in order; the pieces of a long pass are
-    shared among the processor's cores (`numeric.each`), so `work` may read any row but write
-    only its own."""
+    shared among the processor's cores (`numeric.each`), so `work` may write the rows of its
+    own piece only, and read other rows only of columns no piece writes."""
     rows = list(pieces(start, stop))
     if stop - start < THREADS_FROM:
         return [work(piece) for piece in rows]
@@ -203,7 +203,8 @@ class Population:
             return kept
 
         # Columns move independently: with many rows, half of them on each of two threads.
-        halves = [moved[0::2], moved[1::2]] if self.n >= THREADS_FROM else [moved]
+        many = self.n >= THREADS_FROM and numeric.cores() > 1
+        halves = [moved[0::2], moved[1::2]] if many else [moved]
         kept = numeric.each(move, halves)[0]
         for name, value in same.items():
             self.columns[name][:kept] = value

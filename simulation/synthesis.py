@@ -202,8 +202,9 @@ def draw_heads(
             _fill(out, rows, c, spec, spec.tables, draws.block(rows, u[0]), thresholds)
         return out
     # Many blocks: a second thread draws the next block's numbers while this one works out the
-    # attributes of the last (numpy lets go of the interpreter for both). The same numbers go
-    # to the same heads either way: each district's stream is read in the cohort's order.
+    # attributes of the block just drawn (numpy lets go of the interpreter for both). The same
+    # numbers go to the same heads either way: each district's stream is read in the cohort's
+    # order.
     with ThreadPoolExecutor(max_workers=1) as helper:
         ahead = helper.submit(draws.block, blocks[0], u[0])
         for i, rows in enumerate(blocks):
