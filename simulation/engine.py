@@ -529,5 +529,6 @@ def run_model(s: Scenario) -> tuple[Model, RunOutput]:
 
 def simulate(s: Scenario) -> RunOutput:
     """Run one scenario from its base year to its horizon."""
+    numeric.cores()  # a bad PEOPLELAND_THREADS setting is refused at the start of any run
     with numeric.small_pages():
         return run_model(s)[1]

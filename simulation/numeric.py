@@ -11,6 +11,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from simulation.errors import ScenarioError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -94,11 +96,24 @@ def small_pages() -> contextlib.AbstractContextManager[None]:
     return _PAGE_ADVICE.off()
 
 
+#: Environment variable that caps the threads a run shares its long passes among.
+THREADS_VARIABLE = "PEOPLELAND_THREADS"
+
+
 def cores() -> int:
-    """Processor cores this process may use."""
+    """Processor cores this process may use, at most the PEOPLELAND_THREADS setting."""
     if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        found = len(os.sched_getaffinity(0))
+    else:
+        found = os.cpu_count() or 1
+    setting = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not setting:
+        return found
+    if not setting.isdigit() or int(setting) < 1:
+        raise ScenarioError(
+            "the environment", THREADS_VARIABLE, "a whole number, 1 or more", setting
+        )
+    return min(found, int(setting))
 
 
 def each(work: Callable[[T], R], items: Sequence[T]) -> list[R]:

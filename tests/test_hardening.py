@@ -94,6 +94,16 @@ def test_the_memory_limit_can_be_raised_or_lowered(tmp_path, capsys):
     assert simulation.run(TINY, max_memory_mib=10_000).table.runs == (("tiny", 0),)
 
 
+def test_a_bad_threads_setting_stops_the_command_with_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PEOPLELAND_THREADS", "many")
+    assert main(["run", str(TINY), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "PEOPLELAND_THREADS" in err
+    assert "many" in err
+    assert not (tmp_path / "out").exists()
+
+
 # --- interruptions ----------------------------------------------------------------------------
 
 

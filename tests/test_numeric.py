@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from simulation import numeric
+from simulation.errors import ScenarioError
 
 
 def test_each_gives_results_in_the_order_of_the_items_on_several_threads(monkeypatch):
@@ -49,3 +50,22 @@ def test_each_passes_on_the_first_error(monkeypatch):
 
 def test_cores_counts_at_least_one():
     assert numeric.cores() >= 1
+
+
+def test_the_threads_setting_caps_the_cores_used(monkeypatch):
+    found = numeric.cores()
+    monkeypatch.setenv(numeric.THREADS_VARIABLE, "1")
+    assert numeric.cores() == 1
+    monkeypatch.setenv(numeric.THREADS_VARIABLE, str(found + 5))
+    assert numeric.cores() == found  # a cap, not more threads than cores
+
+
+@pytest.mark.parametrize("setting", ["0", "two", "-1", "1.5"])
+def test_a_bad_threads_setting_is_refused_with_what_was_expected(monkeypatch, setting):
+    monkeypatch.setenv(numeric.THREADS_VARIABLE, setting)
+    with pytest.raises(ScenarioError) as caught:
+        numeric.cores()
+    message = str(caught.value)
+    assert numeric.THREADS_VARIABLE in message
+    assert "a whole number, 1 or more" in message
+    assert setting in message
