@@ -33,6 +33,10 @@ from simulation.rng import Streams
 # Heads whose attributes are worked out together: bounds the memory a large cohort's draws take.
 # Where a head's draws lie does not depend on it.
 BLOCK = 1 << 16
+# Blocks of a cohort from which the next block's numbers are drawn on a second thread while
+# this block's attributes are worked out. With fewer, the threads' taking turns with the
+# interpreter and for memory costs about what they save (measured at 6 persons per agent).
+AHEAD_FROM = 8
 # Heads whose draws a stream lays out together, draw by draw: fixed, as it decides which
 # uniform is whose. A district's cohort draws whole chunks (the unused end of its last one is
 # left), so it is small next to a small run's district cohorts of tens to hundreds of heads:
@@ -197,7 +201,7 @@ def draw_heads(
     draws = _CohortDraws(streams, key, spec.names, c.district)
     blocks = [slice(start, min(n, start + BLOCK)) for start in range(0, n, BLOCK)]
     u = [np.empty((len(DRAWS), min(n, BLOCK)), dtype=np.float32) for _ in blocks[:2]]
-    if len(blocks) < 2 or numeric.cores() < 2:
+    if len(blocks) < AHEAD_FROM or numeric.cores() < 2:
         for rows in blocks:
             _fill(out, rows, c, spec, spec.tables, draws.block(rows, u[0]), thresholds)
         return out

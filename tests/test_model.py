@@ -142,6 +142,7 @@ def test_passes_over_every_head_give_the_same_run_in_any_size_of_piece(monkeypat
     monkeypatch.setattr(population, "ROWS_AT_ONCE", 997)
     monkeypatch.setattr(population, "THREADS_FROM", 0)
     monkeypatch.setattr(synthesis, "BLOCK", 1000)
+    monkeypatch.setattr(synthesis, "AHEAD_FROM", 2)
     monkeypatch.setattr(numeric, "cores", lambda: cores)
     assert engine.Model(s).pop.n > 3 * 997
     assert simulation.run(s).table.to_csv() == whole

@@ -294,6 +294,7 @@ def test_each_head_reads_its_draws_from_its_place_in_its_district_stream(monkeyp
     """Head j of a district takes draw r at chunk j // CHUNK, row r, column j % CHUNK of its
     district's stream, however the cohort interleaves districts and falls into blocks."""
     monkeypatch.setattr(numeric, "cores", lambda: cores)
+    monkeypatch.setattr(synthesis, "AHEAD_FROM", 2)
     s = spec(n=2)
     chunk, width = synthesis.CHUNK, len(synthesis.DRAWS)
     sizes = [(0, 2 * chunk + 5), (1, 1), (0, chunk - 1), (1, synthesis.BLOCK + 7), (0, 40)]
