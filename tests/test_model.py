@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation import engine, numeric, population, synthesis
+from simulation import checks, engine, numeric, population, synthesis
 
 TINY = Path(__file__).parent / "data" / "tiny" / "tiny.toml"
 CHILD = TINY.with_name("child.toml")
@@ -275,6 +275,7 @@ def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(monkeypatch, caller_
         return run_model(s)
 
     monkeypatch.setattr(engine, "run_model", spy)
+    monkeypatch.setattr(engine, "SMALL_PAGES_FROM_MIB", 0.0)  # the tiny city counts as large
     caller_advice(advised)
     engine.simulate(simulation.load_scenario(TINY))
     assert seen == [False]  # off within the run
@@ -287,6 +288,23 @@ def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(monkeypatch, caller_
     with pytest.raises(RuntimeError, match="stopped"):
         engine.simulate(simulation.load_scenario(TINY))
     assert _advised() is advised
+
+
+@needs_switch
+def test_a_small_run_leaves_huge_page_advice_alone(monkeypatch, caller_advice):
+    seen = []
+    run_model = engine.run_model
+
+    def spy(s):
+        seen.append(_advised())
+        return run_model(s)
+
+    monkeypatch.setattr(engine, "run_model", spy)
+    caller_advice(True)
+    s = simulation.load_scenario(TINY)
+    assert checks.memory_mib(s) < engine.SMALL_PAGES_FROM_MIB
+    engine.simulate(s)
+    assert seen == [True]
 
 
 @needs_switch
