@@ -262,11 +262,9 @@ def caller_advice():
     _SWITCH(before)
 
 
-@needs_switch
-@pytest.mark.parametrize("advised", [True, False])
-def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(monkeypatch, caller_advice, advised):
-    """Runs turn numpy's huge-page advice off while they allocate, and give it back, also
-    when the run fails."""
+@pytest.fixture
+def advice_in_runs(monkeypatch):
+    """The huge-page advice as each run found it, run after run."""
     seen = []
     run_model = engine.run_model
 
@@ -275,10 +273,20 @@ def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(monkeypatch, caller_
         return run_model(s)
 
     monkeypatch.setattr(engine, "run_model", spy)
+    return seen
+
+
+@needs_switch
+@pytest.mark.parametrize("advised", [True, False])
+def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(
+    monkeypatch, caller_advice, advice_in_runs, advised
+):
+    """Runs turn numpy's huge-page advice off while they allocate, and give it back, also
+    when the run fails."""
     monkeypatch.setattr(engine, "SMALL_PAGES_FROM_MIB", 0.0)  # the tiny city counts as large
     caller_advice(advised)
     engine.simulate(simulation.load_scenario(TINY))
-    assert seen == [False]  # off within the run
+    assert advice_in_runs == [False]  # off within the run
     assert _advised() is advised  # the caller's setting is back
 
     def fails(s):
@@ -291,20 +299,12 @@ def test_a_run_leaves_numpy_huge_page_advice_as_it_found_it(monkeypatch, caller_
 
 
 @needs_switch
-def test_a_small_run_leaves_huge_page_advice_alone(monkeypatch, caller_advice):
-    seen = []
-    run_model = engine.run_model
-
-    def spy(s):
-        seen.append(_advised())
-        return run_model(s)
-
-    monkeypatch.setattr(engine, "run_model", spy)
+def test_a_small_run_leaves_huge_page_advice_alone(caller_advice, advice_in_runs):
     caller_advice(True)
     s = simulation.load_scenario(TINY)
     assert checks.memory_mib(s) < engine.SMALL_PAGES_FROM_MIB
     engine.simulate(s)
-    assert seen == [True]
+    assert advice_in_runs == [True]
 
 
 @needs_switch
