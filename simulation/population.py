@@ -20,6 +20,8 @@ from simulation import numeric
 from simulation.config import FlowParams, Occupations
 from simulation.names import QUEUED_CHANNELS
 
+R = TypeVar("R")
+
 ACTIVE, SETTLED, DEPARTED = 0, 1, 2
 COMPACT_SLACK = 0.25  # share of inactive rows tolerated before compaction: copying costs
 ROWS_AT_ONCE = 1 << 18  # rows a pass over every head takes at a time: small temporaries
@@ -87,9 +89,6 @@ def pieces(start: int, stop: int) -> Iterator[slice]:
     heads done piece by piece keeps its temporaries small, in cache and in reused memory."""
     for at in range(start, stop, ROWS_AT_ONCE):
         yield slice(at, min(stop, at + ROWS_AT_ONCE))
-
-
-R = TypeVar("R")
 
 
 # Rows from which a pass shares its pieces among the processor's cores: below, starting the
