@@ -7,13 +7,14 @@ before the population is synthesised, with the estimate and the limit.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 import numpy as np
 
 from simulation.config import Scenario
-from simulation.errors import ResourceError
+from simulation.errors import ResourceError, ScenarioError
 from simulation.population import ATTRIBUTES, COMPACT_SLACK
 
 #: Years after the base year beyond which a projection rests on no observed trend.
@@ -125,7 +126,15 @@ def memory_limit_mib(limit: float | None = None) -> float:
         return limit
     setting = os.environ.get(MEMORY_VARIABLE)
     if setting:
-        return float(setting)
+        try:
+            value = float(setting)
+        except ValueError:
+            value = math.nan
+        if not value > 0:
+            raise ScenarioError(
+                "the environment", MEMORY_VARIABLE, "a number of MiB above 0", setting
+            )
+        return value
     return available_mib()
 
 

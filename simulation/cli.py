@@ -28,7 +28,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
-from simulation import commands
+from simulation import commands, numeric
 from simulation.checks import MEMORY_VARIABLE
 from simulation.errors import AccountError, MissingExtraError, ResourceError, ScenarioError
 from simulation.experiments.analyze import METHODS as ANALYSES
@@ -320,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
         command = args.command
+        numeric.cores()  # the environment's PEOPLELAND_THREADS, checked before any work
         if getattr(args, "max_memory", None):  # for this process and the workers it starts
             os.environ[MEMORY_VARIABLE] = str(args.max_memory)
         folder = commands.COMMANDS[command](args)

@@ -109,11 +109,15 @@ def cores() -> int:
     setting = os.environ.get(THREADS_VARIABLE, "").strip()
     if not setting:
         return found
-    if not setting.isdigit() or int(setting) < 1:
+    try:
+        wanted = int(setting) if setting.isascii() and setting.isdigit() else 0
+    except ValueError:  # too many digits
+        wanted = 0
+    if wanted < 1:
         raise ScenarioError(
             "the environment", THREADS_VARIABLE, "a whole number, 1 or more", setting
         )
-    return min(found, int(setting))
+    return min(found, wanted)
 
 
 def each(work: Callable[[T], R], items: Sequence[T]) -> list[R]:

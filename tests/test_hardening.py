@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 
 import simulation
-from simulation import api
+from simulation import api, engine
 from simulation.checks import MEMORY_VARIABLE, memory_mib, suspect_inputs
 from simulation.cli import main
-from simulation.errors import ResourceError
+from simulation.errors import ResourceError, ScenarioError
 from tests.helpers import default_ctrl_c
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny" / "tiny.toml"
+TINY_SWEEP = ROOT / "tests" / "data" / "sweeps" / "tiny_sweep.toml"
 
 
 def last_line(capsys) -> Path:
@@ -94,14 +95,44 @@ def test_the_memory_limit_can_be_raised_or_lowered(tmp_path, capsys):
     assert simulation.run(TINY, max_memory_mib=10_000).table.runs == (("tiny", 0),)
 
 
-def test_a_bad_threads_setting_stops_the_command_with_one_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("PEOPLELAND_THREADS", "many")
-    assert main(["run", str(TINY), "--out", str(tmp_path / "out")]) == 2
+@pytest.mark.parametrize(
+    ("variable", "setting", "command"),
+    [
+        ("PEOPLELAND_THREADS", "many", ["run", str(TINY)]),
+        ("PEOPLELAND_THREADS", "0", ["sweep", str(TINY_SWEEP), "--executor", "serial"]),
+        ("PEOPLELAND_MAX_MEMORY_MIB", "lots", ["run", str(TINY)]),
+    ],
+)
+def test_a_bad_setting_in_the_environment_stops_the_command_with_one_line(
+    tmp_path, capsys, monkeypatch, variable, setting, command
+):
+    monkeypatch.setenv(variable, setting)
+    assert main([*command, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "PEOPLELAND_THREADS" in err
-    assert "many" in err
+    assert variable in err
+    assert setting in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_with_a_bad_threads_setting_is_refused_before_it_writes(tmp_path, monkeypatch):
+    """Every run would fail on it and count as done: the sweep is refused instead."""
+    from simulation.experiments.sweep import prepare
+    from simulation.experiments.sweepfile import load_sweep
+
+    monkeypatch.setenv("PEOPLELAND_THREADS", "none")
+    with pytest.raises(ScenarioError, match="PEOPLELAND_THREADS"):
+        prepare(load_sweep(TINY_SWEEP), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_threads_setting_is_refused_before_the_model_starts(monkeypatch):
+    entered = []
+    monkeypatch.setattr(engine, "run_model", lambda s: entered.append(s))
+    monkeypatch.setenv("PEOPLELAND_THREADS", "-2")
+    with pytest.raises(ScenarioError, match="PEOPLELAND_THREADS"):
+        engine.simulate(simulation.load_scenario(TINY))
+    assert entered == []
 
 
 # --- interruptions ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation import numeric
 from simulation.api import run
 from simulation.config import Scenario
 from simulation.experiments.design import point_values, unit_matrix
@@ -167,7 +168,9 @@ class Summary:
 
 
 def prepare(sweep: Sweep, folder: str | Path) -> Plan:
-    """Check the folder and every design point still to run; write nothing."""
+    """Check the folder, the environment's settings and every design point still to run; write
+    nothing."""
+    numeric.cores()  # a bad PEOPLELAND_THREADS would fail every run: refuse the sweep instead
     require("tqdm", "sweep", "a sweep's progress bar")
     if sweep.series:
         require("pyarrow", "sweep", "keeping per-run time series (keep_series)")
