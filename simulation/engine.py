@@ -197,18 +197,12 @@ class Model:
         done, due, times = self.due
         if done < self.pop.n:
             pop = self.pop
-            more = np.concatenate(
-                population.each_piece(
-                    lambda rows: (
-                        rows.start
-                        + np.flatnonzero(
-                            (pop.leave_at[rows] <= k + 1) & (pop.status[rows] == ACTIVE)
-                        )
-                    ),
-                    done,
-                    pop.n,
-                )
-            )
+
+            def soon(rows: slice) -> np.ndarray:
+                leaving = (pop.leave_at[rows] <= k + 1) & (pop.status[rows] == ACTIVE)
+                return rows.start + np.flatnonzero(leaving)
+
+            more = np.concatenate(population.each_piece(soon, done, pop.n))
             due = np.concatenate([due, more])
             times = np.concatenate([times, pop.leave_at[more]])
             self.due = (pop.n, due, times)

@@ -332,7 +332,7 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
     return age.
     """
 
-    def age(rows: slice) -> np.ndarray:
+    def age_piece(rows: slice) -> np.ndarray:
         age, permit_years, insured = pop.age[rows], pop.permit_years[rows], pop.insured[rows]
         age += 1
         # Holders' tenure grows; a head whose time has come holds a permit for a year (0 + 1).
@@ -342,7 +342,7 @@ def age_one_year(pop: Population, now: float, return_age: int) -> np.ndarray:
         aged_out = (age >= return_age) & (pop.status[rows] == ACTIVE)
         return rows.start + np.flatnonzero(aged_out)
 
-    parts = each_piece(age, 0, pop.n)
+    parts = each_piece(age_piece, 0, pop.n)
     graduates = np.flatnonzero(pop.graduate)  # the graduate route lasts a year from arrival
     pop.graduate[graduates] = now - pop.arrived_at[graduates] < 1
     pop.applied[:] = False

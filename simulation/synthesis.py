@@ -200,21 +200,22 @@ def draw_heads(
     thresholds = spec.thresholds(c)
     draws = _CohortDraws(streams, key, spec.names, c.district)
     blocks = [slice(start, min(n, start + BLOCK)) for start in range(0, n, BLOCK)]
-    u = [np.empty((len(DRAWS), min(n, BLOCK)), dtype=np.float32) for _ in blocks[:2]]
+    u = np.empty((len(DRAWS), min(n, BLOCK)), dtype=np.float32)  # a row per draw
     if len(blocks) < AHEAD_FROM or numeric.cores() < 2:
         for rows in blocks:
-            _fill(out, rows, c, spec, spec.tables, draws.block(rows, u[0]), thresholds)
+            _fill(out, rows, c, spec, spec.tables, draws.block(rows, u), thresholds)
         return out
     # Many blocks: a second thread draws the next block's numbers while this one works out the
     # attributes of the block just drawn (numpy lets go of the interpreter for both). The same
     # numbers go to the same heads either way: each district's stream is read in the cohort's
     # order.
+    buffers = (u, np.empty_like(u))
     with ThreadPoolExecutor(max_workers=1) as helper:
-        ahead = helper.submit(draws.block, blocks[0], u[0])
+        ahead = helper.submit(draws.block, blocks[0], buffers[0])
         for i, rows in enumerate(blocks):
             drawn = ahead.result()
             if i + 1 < len(blocks):
-                ahead = helper.submit(draws.block, blocks[i + 1], u[(i + 1) % 2])
+                ahead = helper.submit(draws.block, blocks[i + 1], buffers[(i + 1) % 2])
             _fill(out, rows, c, spec, spec.tables, drawn, thresholds)
     return out
 

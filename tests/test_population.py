@@ -215,12 +215,17 @@ def test_the_graduate_route_lasts_a_year_from_arrival():
     assert pop.graduate.tolist() == [False, False]
 
 
+def passes_in_pieces(monkeypatch, rows_at_once: int, cores: int) -> None:
+    """Passes over the rows go `rows_at_once` rows at a time, on threads when `cores` > 1."""
+    monkeypatch.setattr(population, "ROWS_AT_ONCE", rows_at_once)
+    monkeypatch.setattr(population, "THREADS_FROM", 0)
+    monkeypatch.setattr(numeric, "cores", lambda: cores)
+
+
 @pytest.mark.parametrize("rows_at_once", [population.ROWS_AT_ONCE, 4, 1])
 @pytest.mark.parametrize("cores", [1, 2])
 def test_compaction_in_pieces_keeps_active_heads_in_order(monkeypatch, rows_at_once, cores):
-    monkeypatch.setattr(population, "ROWS_AT_ONCE", rows_at_once)
-    monkeypatch.setattr(population, "THREADS_FROM", 0)  # threads for every pass with cores
-    monkeypatch.setattr(numeric, "cores", lambda: cores)
+    passes_in_pieces(monkeypatch, rows_at_once, cores)
     pop = make_population(10, age=np.arange(20, 30), urban=[1, 0] * 5)
     pop.status[[0, 3, 4, 9]] = [SETTLED, DEPARTED, SETTLED, DEPARTED]
     pop.compact()
@@ -231,9 +236,7 @@ def test_compaction_in_pieces_keeps_active_heads_in_order(monkeypatch, rows_at_o
 @pytest.mark.parametrize("rows_at_once", [population.ROWS_AT_ONCE, 4, 1])
 @pytest.mark.parametrize("cores", [1, 2])
 def test_census_counts_large_households_exactly(monkeypatch, rows_at_once, cores):
-    monkeypatch.setattr(population, "ROWS_AT_ONCE", rows_at_once)
-    monkeypatch.setattr(population, "THREADS_FROM", 0)  # threads for every pass with cores
-    monkeypatch.setattr(numeric, "cores", lambda: cores)
+    passes_in_pieces(monkeypatch, rows_at_once, cores)
     pop = make_population(
         6,
         district=[0, 0, 1, 1, 1, 0],
