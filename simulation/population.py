@@ -150,20 +150,32 @@ class Population:
         self.reserved -= k
 
     def __getattr__(self, name: str) -> np.ndarray:
+        # Reached only while no view of the column's heads is kept: the view is then kept as an
+        # instance attribute, so that later reads (thousands in a run) cost a dictionary
+        # lookup, until the heads or the columns change (`__setattr__` of `n` or `columns`).
         columns = self.__dict__.get("columns")  # absent while unpickling or copying
         if columns is None or name not in columns:
             raise AttributeError(name)
-        return columns[name][: self.n]
+        view: np.ndarray = columns[name][: self.n]
+        self.__dict__[name] = view
+        return view
 
     def __setattr__(self, name: str, value: object) -> None:
         # `pop.age += 1` updates the column in place and then assigns the result back; write it
         # into the column instead of shadowing the column with a stale attribute.
         if name in ATTRIBUTES:
-            column = self.columns[name][: self.n]
-            if value is not column:
-                column[...] = value
+            view = getattr(self, name)
+            if value is not view:
+                view[...] = value
             return
+        if name in ("n", "columns"):  # the views kept no longer show the heads
+            for attribute in ATTRIBUTES:
+                self.__dict__.pop(attribute, None)
         super().__setattr__(name, value)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the views kept (they would come back as copies, not views)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ATTRIBUTES}
 
     def append(self, columns: dict[str, np.ndarray]) -> None:
         k = len(columns["district"])

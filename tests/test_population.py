@@ -201,10 +201,23 @@ def test_a_population_survives_pickling_for_worker_processes():
     import pickle
 
     pop = make_population(5, age=[20, 21, 22, 23, 24])
+    pop.age[0] = 20  # the column is read as an attribute before pickling
     copy = pickle.loads(pickle.dumps(pop))
     assert copy.age.tolist() == [20, 21, 22, 23, 24]
     copy.age += 1
     assert pop.age[0] == 20
+    assert copy.columns["age"][:5].tolist() == [21, 22, 23, 24, 25]  # a view, not a copy
+
+
+def test_columns_read_as_attributes_follow_new_rows_and_grown_columns():
+    pop = make_population(2, age=[20, 30])
+    assert pop.age.tolist() == [20, 30]
+    room = pop.reserve(1000)  # more than the room made: every column is copied and grown
+    room["age"][:2] = [40, 50]
+    pop.extend(2)
+    pop.age[0] = 21
+    assert pop.columns["age"][:4].tolist() == [21, 30, 40, 50]
+    assert pop.age.tolist() == [21, 30, 40, 50]
 
 
 def test_the_graduate_route_lasts_a_year_from_arrival():
