@@ -49,9 +49,13 @@ def first_come(
     With `limit` (per quota group: how many at most could be admitted) only the best `limit[g]`
     of each group are returned, in order: a partial selection instead of a sort of everyone.
     """
-    queue = getattr(pop, f"queued_at_{channel}")
-    times, position = np.unique(queue[applicants], return_inverse=True)
-    key = position.astype(np.int64)
+    queued = getattr(pop, f"queued_at_{channel}")[applicants]
+    # Each applicant's place among the distinct times of first application, found on the
+    # times' bits: times are never negative, so their bits order as they do, and numpy finds
+    # the distinct values of integers about twice as fast as those of floats.
+    bits = queued.view(np.uint32)
+    times = np.unique(bits)
+    key = np.searchsorted(times, bits).astype(np.int64)
     scale = len(times)
     for values in reversed(major):
         key = key + values.astype(np.int64) * scale
