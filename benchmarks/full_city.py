@@ -39,7 +39,8 @@ def main() -> int:
     non_hukou = [table.value_at("non_hukou_population", y) for y in scenario.years]
     person_years = sum(non_hukou)
     mean_heads = int(person_years / years / (1 + scenario.population.mean_dependents))
-    floor = floor_seconds(max(mean_heads // options.persons_per_agent, 1))
+    agents = max(mean_heads // options.persons_per_agent, 1)  # heads as agents, on average
+    floor = floor_seconds(agents)
     rows = [
         ("tree", str(root)),
         ("persons per agent", str(options.persons_per_agent)),
@@ -47,7 +48,7 @@ def main() -> int:
         ("library call", f"{seconds:.2f} s, {seconds / years * 1000:.0f} ms a year"),
         ("library peak memory", f"{peak:,.0f} MiB"),
         ("throughput", f"{person_years / seconds:,.0f} person-years / s"),
-        ("floor, one pass", f"{floor * 1000:.1f} ms over {mean_heads:,} heads"),
+        ("floor, one pass", f"{floor * 1000:.1f} ms over {agents:,} heads"),
         ("library / floor", f"{seconds / years / floor:.1f} x a year"),
     ]
     if not options.no_cli:

@@ -1,7 +1,7 @@
 """Scaling: the same scenario at about 1e5, 1e6 and 5.5e6 persons (the full city), by the
 number of persons an agent stands for; cost per agent-year should stay flat (linear growth).
 
-    python benchmarks/scaling.py [--root DIR]
+    python benchmarks/scaling.py [--persons-per-agent 55 6 1] [--root DIR]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ SIZES = (55, 6, 1)
 
 def main() -> int:
     args = common.parser(__doc__)
+    args.add_argument("--persons-per-agent", type=int, nargs="+", default=list(SIZES))
     options = args.parse_args()
     root = common.use_root(options.root)
     import simulation
@@ -26,7 +27,7 @@ def main() -> int:
 
     rows = [("tree", str(root))]
     per_agent_year = []
-    for ppa in SIZES:
+    for ppa in options.persons_per_agent:
         scenario = simulation.load_scenario(common.scenario_path(root), {"persons_per_agent": ppa})
         seconds, out = common.median_time(
             lambda s=scenario: simulate(s), options.repeat if ppa > 1 else 1
