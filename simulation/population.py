@@ -288,10 +288,10 @@ class Registration:
         return self.by_registration - self.main
 
 
-def pair_counts(reg: np.ndarray, live: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """Weights summed by (district of registration, district of residence)."""
-    flat = reg.astype(np.int64) * n + live
-    return np.bincount(flat, weights=weights, minlength=n * n).reshape(n, n)
+def pair_counts(pair: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Weights summed by (district of registration, district of residence); `pair` is each
+    head's registration district times `n` plus its residence district."""
+    return np.bincount(pair, weights=weights, minlength=n * n).reshape(n, n)
 
 
 def register(
@@ -313,13 +313,13 @@ def register(
     pop.applied[heads] = False
     pop.settled_at[heads] = now
     pop.reg_district[heads] = reg_district
-    live = pop.district[heads]
+    pair = reg_district.astype(np.int64) * n + pop.district[heads]
     persons = ppa * (1 + pop.dependents[heads].astype(float))
     return Registration(
         main=np.bincount(reg_district, minlength=n) * float(ppa),
-        persons=pair_counts(reg_district, live, persons, n),
-        urban_address=pair_counts(reg_district, live, persons * urban_address, n),
-        urban_living=pair_counts(reg_district, live, persons * pop.urban[heads], n),
+        persons=pair_counts(pair, persons, n),
+        urban_address=pair_counts(pair, persons * urban_address, n),
+        urban_living=pair_counts(pair, persons * pop.urban[heads], n),
     )
 
 

@@ -88,6 +88,14 @@ def test_admission_stops_at_the_quota_of_each_group():
     cost = np.array([1.0, 1.0, 2.0, 1.0, 1.0])
     chosen = channels.admit_in_order(ordered, groups, cost, np.array([3.0, 1.0]))
     assert ordered[chosen].tolist() == [5, 3, 9]
+    # ranked group by group already (as talent ranks its applicants)
+    grouped = channels.admit_in_order(
+        np.array([4, 2, 8, 6]),
+        np.array([0, 0, 1, 1]),
+        np.array([2.0, 2.0, 1.0, 1.0]),
+        np.array([3.0, 5.0]),
+    )
+    assert grouped.tolist() == [0, 2, 3]
 
 
 def test_admission_keeps_rank_order_and_never_exceeds_quota():
@@ -95,6 +103,8 @@ def test_admission_keeps_rank_order_and_never_exceeds_quota():
     for _ in range(50):
         n = int(rng.integers(0, 40))
         groups = rng.integers(0, 3, n)
+        if rng.random() < 0.5:  # ranked group by group
+            groups.sort()
         cost = rng.integers(1, 4, n).astype(float)
         remaining = rng.integers(0, 20, 3).astype(float)
         chosen = channels.admit_in_order(np.arange(n), groups, cost, remaining)

@@ -113,18 +113,18 @@ def admit_in_order(
     """
     if len(ordered) == 0:
         return np.zeros(0, dtype=np.int64)
-    if np.all(groups[1:] >= groups[:-1]):  # already grouped by the channel's ranking
-        by_group = np.arange(len(groups))
+    grouped = bool(np.all(groups[1:] >= groups[:-1]))  # already, by the channel's ranking
+    if grouped:
+        g, used = groups, np.cumsum(cost)
     else:
         small = groups.astype(np.int16) if groups.max() < 2**15 else groups  # radix sort
         by_group = np.argsort(small, kind="stable")
-    g = groups[by_group]
-    used = np.cumsum(cost[by_group])
+        g, used = groups[by_group], np.cumsum(cost[by_group])
     starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
     sizes = np.diff(np.append(starts, len(g)))
     before = np.repeat(np.concatenate(([0.0], used[starts[1:] - 1])), sizes)
     fits = (used - before) <= remaining[g]
-    return np.sort(by_group[fits])
+    return np.flatnonzero(fits) if grouped else np.sort(by_group[fits])
 
 
 class Channel(ABC):
