@@ -87,7 +87,7 @@ def with_seed(scenario: Scenario, seed: int) -> Scenario:
     if source is not None:
         kept = tuple(o for o in source.overrides if o[0] != "seed")
         source = dataclasses.replace(source, overrides=(*kept, ("seed", seed, "run()")))
-    return dataclasses.replace(scenario, seed=seed, source=source)
+    return scenario.with_fields(seed=seed, source=source)
 
 
 def check_seed(seed: Any, where: str) -> int:

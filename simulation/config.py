@@ -817,6 +817,16 @@ class Scenario:
         """The scenario as each year asked for has it (kept on the instance, not a field)."""
         return {}
 
+    def with_fields(self, **values: Any) -> Scenario:
+        """`dataclasses.replace` for fields no year series sets (the seed, the source). The
+        years' scenarios are made once, here, and carried over with the same change: runs of
+        one scenario with many seeds do not each make every year again."""
+        out = dataclasses.replace(self, **values)
+        if self.series:
+            made = {year: self.at_year(year) for year in self.years}
+            out._at_year.update({y: dataclasses.replace(s, **values) for y, s in made.items()})
+        return out
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the years made (a worker makes its own, if it needs them)."""
         return {k: v for k, v in self.__dict__.items() if k != "_at_year"}

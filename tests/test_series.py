@@ -34,6 +34,21 @@ def test_a_scenario_takes_each_years_value():
     assert scenario.at_year(2025).channels.talent.quota == (300.0, 50.0)
 
 
+def test_a_new_seed_keeps_each_years_values_and_takes_the_seed():
+    scenario = simulation.load_scenario(
+        TINY, {"flows.hukou_natural_growth": {"2018": 0.01, "2022": 0.0}}
+    )
+    reseeded = simulation.api.with_seed(scenario, 99)
+    made = {year: scenario.at_year(year) for year in scenario.years}
+    for year in scenario.years:
+        again = reseeded.at_year(year)
+        assert again.seed == 99
+        assert again.source == reseeded.source  # the new seed recorded with the overrides
+        assert again.flows == made[year].flows
+    assert reseeded.at_year(2020).flows.hukou_natural_growth == pytest.approx(0.005)
+    assert scenario.at_year(2020).seed == scenario.seed  # the original keeps its own
+
+
 def test_a_quota_series_sets_each_years_admissions():
     scenario = simulation.load_scenario(
         TINY, {"channels.points.quota": {"2018": 10, "2020": 30}, "persons_per_agent": 1}
