@@ -41,13 +41,14 @@ def rounded_split(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Whole numbers per cell of each row of `weights`, in proportion to the row's weights,
     adding up exactly to the row's (whole) total: largest remainders, ties by column order."""
     totals = weights.sum(axis=1, keepdims=True)
-    share = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
+    share = np.divide(weights, totals, out=np.zeros(weights.shape), where=totals > 0)
     exact = share * total[:, None]
     out = np.floor(exact)
     short = (total - out.sum(axis=1)).astype(np.int64)
-    order = np.argsort(-(exact - out), axis=1, kind="stable")
-    place = np.empty_like(order)  # each cell's place in its row's order of remainders
-    np.put_along_axis(place, order, np.arange(order.shape[1])[None, :], axis=1)
+    # Each cell's place in its row's order of remainders, largest first: the order's inverse
+    # permutation, which sorting the order again gives in one call (on small arrays cheaper
+    # than scattering with put_along_axis).
+    place = (out - exact).argsort(axis=1, kind="stable").argsort(axis=1)
     return out + (place < short[:, None])
 
 

@@ -1,13 +1,47 @@
-"""Shared numeric helpers: work shared among threads."""
+"""Shared numeric helpers: largest-remainder splits, work shared among threads."""
 
 from __future__ import annotations
 
 import threading
+from fractions import Fraction
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulation import numeric
 from simulation.errors import ScenarioError
+
+
+def test_rounded_split_gives_the_largest_remainders_the_persons_left_over():
+    """Row 1: 5 over weights 1:2:3 is 0.83, 1.67, 2.5; the floors give 3, and the two persons
+    left go to the two largest remainders (0.83, 0.67). Row 2: 6 over 3:0:1 is 4.5, 0, 1.5; the
+    one person left goes to the first of the tied halves. Row 3: 10 in thirds, 3.33 each; the
+    tie goes to the first column. Row 4: no weight, nothing to split."""
+    weights = np.array([[1.0, 2.0, 3.0], [3.0, 0.0, 1.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+    out = numeric.rounded_split(np.array([5.0, 6.0, 10.0, 0.0]), weights)
+    assert out.tolist() == [[1.0, 2.0, 2.0], [5.0, 0.0, 1.0], [4.0, 3.0, 3.0], [0.0, 0.0, 0.0]]
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 50), min_size=4, max_size=4), min_size=1, max_size=4),
+    st.lists(st.integers(0, 200), min_size=4, max_size=4),
+)
+def test_rounded_split_adds_up_and_rounds_up_only_the_largest_remainders(rows, totals):
+    """Against the exact quotas: each row adds up to its total, each cell is its quota rounded
+    down or up, and no cell rounded down has a larger remainder than one rounded up."""
+    totals = [t if sum(row) else 0 for row, t in zip(rows, totals, strict=False)]
+    out = numeric.rounded_split(np.array(totals, dtype=float), np.array(rows, dtype=float))
+    for row, total, cells in zip(rows, totals, out.tolist(), strict=False):
+        assert sum(cells) == total
+        quotas = [Fraction(w * total, sum(row) or 1) for w in row]
+        remainders = [q - int(q) for q in quotas]
+        up = [r for r, q, c in zip(remainders, quotas, cells, strict=True) if c == int(q) + 1]
+        down = [r for r, q, c in zip(remainders, quotas, cells, strict=True) if c == int(q)]
+        assert len(up) + len(down) == len(cells)
+        if up and down:
+            assert max(down) <= min(up) + Fraction(1, 10**9)
 
 
 def test_each_gives_results_in_the_order_of_the_items_on_several_threads(monkeypatch):
