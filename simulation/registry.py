@@ -26,11 +26,14 @@ class Registry:
         hukou = np.array([d.hukou_population for d in table.districts], dtype=float)
         urban = np.array([d.urban_hukou_population for d in table.districts], dtype=float)
         self.n = len(hukou)
-        self.persons = np.diag(hukou)
         # In the base year registered persons live at their registration address, so an urban
-        # registration is an urban residence.
-        self.urban_address = np.diag(urban)
-        self.urban_living = np.diag(urban)
+        # registration is an urban residence. The persons and their two urban parts are kept
+        # as one stack (views of it by name) so that the year end splits both parts at once.
+        self.cells = np.zeros((3, self.n, self.n))
+        self.persons, self.urban_address, self.urban_living = self.cells
+        self.urban = self.cells[1:]
+        self.persons[...] = np.diag(hukou)
+        self.urban[...] = np.diag(urban)
 
     def _add(
         self, persons: np.ndarray, urban_address: np.ndarray, urban_living: np.ndarray
@@ -59,21 +62,21 @@ class Registry:
         proportion to the persons they hold; each cell's part is then split by the cell's own
         urban shares, so that no urban part ever exceeds the persons of its cell."""
         cells = np.sign(change)[:, None] * rounded_split(np.abs(change), self.persons)
-        self._add(
-            cells,
-            self._urban_part(cells, self.urban_address),
-            self._urban_part(cells, self.urban_living),
-        )
+        urban = self._urban_parts(cells)
+        self.persons += cells
+        self.urban += urban
         return change
 
-    def _urban_part(self, cells: np.ndarray, urban: np.ndarray) -> np.ndarray:
-        """Of each cell's change, the urban persons: the cell's urban share of it, rounded.
+    def _urban_parts(self, cells: np.ndarray) -> np.ndarray:
+        """Of each cell's change, the urban persons at an urban address and living in urban
+        areas: the cell's urban shares of it, rounded.
 
         A cell losing c of its p persons, u of them urban, loses rint(c u / p) urban persons:
         at most u (as c <= p) and at least c - (p - u) (the rounding moves less than one
         person), so both the urban and the other persons stay between zero and the cell's.
         """
-        share = np.divide(urban, self.persons, out=np.zeros_like(urban), where=self.persons > 0)
+        persons = self.persons
+        share = np.divide(self.urban, persons, out=np.zeros(self.urban.shape), where=persons > 0)
         return np.rint(cells * share)
 
     def students(self, persons: np.ndarray) -> None:

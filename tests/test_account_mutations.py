@@ -78,7 +78,7 @@ def test_urban_persons_kept_when_their_cell_loses_persons_breaks_the_urban_accou
 ):
     """Core's registered are all urban: hukou moved out that takes no urban persons with it
     leaves more urban persons than persons."""
-    monkeypatch.setattr(Registry, "_urban_part", lambda self, cells, urban: np.maximum(cells, 0))
+    monkeypatch.setattr(Registry, "_urban_parts", lambda self, cells: np.maximum(cells, 0))
     with pytest.raises(
         AccountError, match=r"2018, district Core, registered persons at an urban address: more"
     ):
