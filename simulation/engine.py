@@ -32,7 +32,7 @@ from simulation.land import LandBook, LandYear, supply_ha
 from simulation.names import CHANNELS, CITY, LAND_SOURCES, QUEUED_CHANNELS
 from simulation.numeric import normalised
 from simulation.population import ACTIVE, Registration
-from simulation.record import Record, with_city
+from simulation.record import Record, with_cities
 from simulation.registry import Registry
 from simulation.results import RunOutput
 from simulation.rng import Streams
@@ -80,14 +80,16 @@ class Tally:
         return self.main_applicants + self.dependents
 
     def record(self) -> Record:
-        return {
-            "arrivals": with_city(self.arrivals),
-            "departures": with_city(self.departures),
-            **{f"settled_{c}": with_city(v) for c, v in self.settled.items()},
-            "settled_dependents": with_city(self.dependents),
-            "settled_total": with_city(self.total),
-            "settled_by_residence": with_city(self.by_residence),
-        }
+        return with_cities(
+            {
+                "arrivals": self.arrivals,
+                "departures": self.departures,
+                **{f"settled_{c}": v for c, v in self.settled.items()},
+                "settled_dependents": self.dependents,
+                "settled_total": self.total,
+                "settled_by_residence": self.by_residence,
+            }
+        )
 
 
 class Model:
@@ -300,7 +302,9 @@ class Model:
         tally.departures += self._persons(leaving)
         census = population.census(self.pop, self.n, self.ppa)
         events = population.events_in_year(self.pop, k, self.ppa, self.n)
-        self._audit(year, tally, start, census["non_hukou"], events, enrolled, graduated_out)
+        settled = tally.record()  # the year's flows are all in: their totals are made once
+        total = settled["settled_total"][: self.n]
+        self._audit(year, tally, total, start, census["non_hukou"], events, enrolled, graduated_out)
         self.pop.compact(slack=population.COMPACT_SLACK)
         stocks = self.stocks(year, census)
         counted = tally.urban_by_registration
@@ -321,16 +325,20 @@ class Model:
             quotas.update(book.record())
             book.close_year()
         flows = {
-            **tally.record(),
-            "hukou_natural_change": with_city(natural),
-            "hukou_moved_out": with_city(moved_out),
-            "student_hukou_in": with_city(enrolled),
-            "hukou_moved_in": with_city(tally.total + enrolled),
-            "student_hukou_out": with_city(graduated_out),
-            "applicants_waiting": with_city(waiting),
+            **settled,
+            **with_cities(
+                {
+                    "hukou_natural_change": natural,
+                    "hukou_moved_out": moved_out,
+                    "student_hukou_in": enrolled,
+                    "hukou_moved_in": total + enrolled,
+                    "student_hukou_out": graduated_out,
+                    "applicants_waiting": waiting,
+                }
+            ),
             **quotas,
             **land,
-            **indicators.fiscal(tally.total, tally.main_applicants, tally.dependents, p.fiscal),
+            **indicators.fiscal(total, tally.main_applicants, tally.dependents, p.fiscal),
         }
         # Land granted at year end adds to the stock the year's record shows.
         return {**stocks, **self.land.stock_record(stocks["urban_resident_population"]), **flows}
@@ -344,6 +352,7 @@ class Model:
         self,
         year: int,
         tally: Tally,
+        settled_total: np.ndarray,
         start: Record,
         non_hukou: np.ndarray,
         events: dict[str, np.ndarray],
@@ -380,7 +389,7 @@ class Model:
             {
                 "arrivals": (tally.arrivals, events["arrived"]),
                 "departures": (tally.departures, events["left"]),
-                "settled persons": (tally.total, events["settled_registered"]),
+                "settled persons": (settled_total, events["settled_registered"]),
                 "settled persons by residence": (tally.by_residence, events["settled_living"]),
             },
         )
@@ -424,8 +433,12 @@ class Model:
         )
         record = {
             **urban,
-            "residence_permit_holders": with_city(census["permit_heads"]),
-            "students_registered": with_city(self.students.registered),
+            **with_cities(
+                {
+                    "residence_permit_holders": census["permit_heads"],
+                    "students_registered": self.students.registered,
+                }
+            ),
         }
         if self.s.targets is not None:
             if self.targets is None:  # the base year: the published series is matched here

@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config import FiscalParams, Targets
-from simulation.record import Record, city_only, with_city
+from simulation.record import Record, city_only, with_cities
 
 
 def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
+    """Per cent, NaN where the denominator is not positive (there it is never divided by)."""
+    out = np.full(len(denominator), np.nan)
+    return np.divide(100.0 * numerator, denominator, out=out, where=denominator > 0)
 
 
 def urbanization(
@@ -34,23 +35,24 @@ def urbanization(
     registered population (Guangzhou's published measure) or the resident population (the
     national 户籍人口城镇化率), by scenario.
     """
-    resident = with_city(hukou_residents + non_hukou)
-    urban_resident = with_city(urban_hukou_residents + urban_non_hukou)
-    hukou_all, urban_hukou_all = with_city(hukou), with_city(urban_hukou)
-    base = hukou_all if denominator == "hukou" else resident
-    resident_rate = _rate(urban_resident, resident)
-    hukou_rate = _rate(urban_hukou_all, base)
-    return {
-        "resident_population": resident,
-        "hukou_population": hukou_all,
-        "hukou_residents": with_city(hukou_residents),
-        "non_hukou_population": with_city(non_hukou),
-        "urban_resident_population": urban_resident,
-        "urban_hukou_population": urban_hukou_all,
-        "hukou_urbanization_rate": hukou_rate,
-        "resident_urbanization_rate": resident_rate,
-        "urbanization_gap_pp": resident_rate - hukou_rate,
-    }
+    out = with_cities(
+        {
+            "resident_population": hukou_residents + non_hukou,
+            "hukou_population": hukou,
+            "hukou_residents": hukou_residents,
+            "non_hukou_population": non_hukou,
+            "urban_resident_population": urban_hukou_residents + urban_non_hukou,
+            "urban_hukou_population": urban_hukou,
+        }
+    )
+    resident = out["resident_population"]
+    base = out["hukou_population"] if denominator == "hukou" else resident
+    resident_rate = _rate(out["urban_resident_population"], resident)
+    hukou_rate = _rate(out["urban_hukou_population"], base)
+    out["hukou_urbanization_rate"] = hukou_rate
+    out["resident_urbanization_rate"] = resident_rate
+    out["urbanization_gap_pp"] = resident_rate - hukou_rate
+    return out
 
 
 def fiscal(
@@ -58,14 +60,19 @@ def fiscal(
 ) -> dict[str, np.ndarray]:
     """Reward money (人钱挂钩, §6), public cost, school places (§13), housing need (§10),
     insurance enrolment (§11, §12)."""
-    total = with_city(settled_total)
+    cities = with_cities(
+        {
+            "total": settled_total,
+            "school": dependents * p.child_share_of_dependents * p.school_age_share_of_children,
+            "housing": settled_heads * p.affordable_housing_share,
+        }
+    )
+    total = cities["total"]
     return {
         "reward_fund_yuan": total * p.reward_per_person_yuan,
         "public_cost_yuan": total * p.public_cost_per_person_yuan,
-        "school_places_demand": with_city(
-            dependents * p.child_share_of_dependents * p.school_age_share_of_children
-        ),
-        "affordable_housing_units": with_city(settled_heads * p.affordable_housing_share),
+        "school_places_demand": cities["school"],
+        "affordable_housing_units": cities["housing"],
         "insurance_enrolments": total * p.insurance_enrolment_share,
     }
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from simulation.config import DistrictTable, LandParams, Tier
 from simulation.names import LAND_SOURCES, NEW_LAND_SOURCES, LandSource, LandUse, Limit
-from simulation.record import Record, with_city, with_value
+from simulation.record import Record, with_cities, with_value
 
 M2_PER_HA = 10_000.0
 
@@ -211,30 +211,32 @@ class LandYear:
         return np.where(short, Limit.RENEWAL, self.grant.limit).astype(np.int64)
 
     def record(self) -> Record:
-        entitlement = with_city(self.entitlement)
-        settled = with_city(self.settled)
+        linked = self.grant.linked_ha
+        out = with_cities(
+            {
+                "settled_counted_for_land": self.settled,
+                "land_entitlement_ha": self.entitlement,
+                "linked_land_ha": linked,
+                **{f"linked_{s}_ha": self.grant.by_source[s] for s in LAND_SOURCES},
+                "land_shortfall_ha": self.entitlement - linked,
+                **{
+                    f"linked_{use}_ha": value
+                    for use, value in uses(linked, self.settled, self.params).items()
+                },
+                "central_renewal_need_ha": self.central_need_ha,
+                "central_renewal_ha": self.central_renewal_ha,
+                "central_renewal_shortfall_ha": self.central_shortfall_ha,
+                "other_land_demand_ha": self.other_demand_ha,
+                "other_land_granted_ha": self.other_granted_ha,
+                "new_construction_land_ha": self.grant.new_land_ha + self.other_granted_ha,
+            }
+        )
+        entitlement, settled = out["land_entitlement_ha"], out["settled_counted_for_land"]
         # The city's standard is the entitlement per settled person, over all districts.
         city_standard = entitlement[-1] * M2_PER_HA / settled[-1] if settled[-1] > 0 else 0.0
-        linked = self.grant.linked_ha
-        return {
-            "settled_counted_for_land": settled,
-            "land_standard_m2_per_person": with_value(self.standard, city_standard),
-            "land_entitlement_ha": entitlement,
-            "linked_land_ha": with_city(linked),
-            **{f"linked_{s}_ha": with_city(self.grant.by_source[s]) for s in LAND_SOURCES},
-            "land_shortfall_ha": with_city(self.entitlement - linked),
-            "land_binding_limit": with_value(self.limit, np.nan),
-            **{
-                f"linked_{use}_ha": with_city(value)
-                for use, value in uses(linked, self.settled, self.params).items()
-            },
-            "central_renewal_need_ha": with_city(self.central_need_ha),
-            "central_renewal_ha": with_city(self.central_renewal_ha),
-            "central_renewal_shortfall_ha": with_city(self.central_shortfall_ha),
-            "other_land_demand_ha": with_city(self.other_demand_ha),
-            "other_land_granted_ha": with_city(self.other_granted_ha),
-            "new_construction_land_ha": with_city(self.grant.new_land_ha + self.other_granted_ha),
-        }
+        out["land_standard_m2_per_person"] = with_value(self.standard, city_standard)
+        out["land_binding_limit"] = with_value(self.limit, np.nan)
+        return out
 
 
 class LandBook:
@@ -296,11 +298,10 @@ class LandBook:
 
     def stock_record(self, urban_residents: np.ndarray) -> Record:
         """Land stock, ceiling, land per urban resident and its place in the planning band."""
-        land = with_city(self.stock_ha)
-        per_capita = per_capita_m2(land, urban_residents)
-        return {
-            "urban_construction_land_ha": land,
-            "land_ceiling_ha": with_city(self.ceiling_ha),
-            "construction_land_per_capita_m2": per_capita,
-            "planning_band_status": planning_band(per_capita, self.params_band).astype(float),
-        }
+        out = with_cities(
+            {"urban_construction_land_ha": self.stock_ha, "land_ceiling_ha": self.ceiling_ha}
+        )
+        per_capita = per_capita_m2(out["urban_construction_land_ha"], urban_residents)
+        out["construction_land_per_capita_m2"] = per_capita
+        out["planning_band_status"] = planning_band(per_capita, self.params_band).astype(float)
+        return out

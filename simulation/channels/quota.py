@@ -11,7 +11,7 @@ import numpy as np
 
 from simulation.config import ChannelWindows
 from simulation.population import Population
-from simulation.record import with_value
+from simulation.record import city_only, with_cities, with_value
 
 Record = dict[str, np.ndarray]
 
@@ -74,18 +74,20 @@ class QuotaBook:
     def record(self) -> Record:
         """The year's released, used and filled quota, per district and city where the groups
         are districts, for the city alone otherwise."""
+        released, used = f"quota_released_{self.channel}", f"quota_used_{self.channel}"
+        filled = f"quota_filled_{self.channel}"
+        if self.per_district:
+            out = with_cities({released: self.released, used: self.used})
+            out[filled] = with_value(self.filled.astype(float), np.nan)
+            return out
         return {
-            f"quota_released_{self.channel}": self._rows(self.released),
-            f"quota_used_{self.channel}": self._rows(self.used),
-            f"quota_filled_{self.channel}": self._rows(self.filled.astype(float), total=False),
+            released: self._city(self.released),
+            used: self._city(self.used),
+            filled: self._city(self.filled.astype(float)),
         }
 
-    def _rows(self, values: np.ndarray, total: bool = True) -> np.ndarray:
-        if self.per_district:
-            return with_value(values, values.sum() if total else np.nan)
-        out = np.full(self.n_districts + 1, np.nan)
-        out[-1] = values.sum()
-        return out
+    def _city(self, values: np.ndarray) -> np.ndarray:
+        return city_only(values.sum(), self.n_districts)
 
     def close_year(self) -> None:
         unused = self.remaining()
