@@ -300,7 +300,10 @@ def test_build_skips_disabled_channels():
 
 
 @pytest.mark.parametrize("sort_all_below", [0, 50_000])  # partial selection, or one sort
-def test_the_best_of_each_group_are_the_first_of_the_full_ranking(monkeypatch, sort_all_below):
+@pytest.mark.parametrize("n_groups", [4, 300])  # group keys narrow, or too wide for one sort
+def test_the_best_of_each_group_are_the_first_of_the_full_ranking(
+    monkeypatch, sort_all_below, n_groups
+):
     """Selecting the best few per group gives exactly what a full ranking would admit, ties in
     the lottery included (they go by row order either way)."""
     monkeypatch.setattr(channels.base, "SORT_ALL_BELOW", sort_all_below)
@@ -312,7 +315,7 @@ def test_the_best_of_each_group_are_the_first_of_the_full_ranking(monkeypatch, s
         queued_at_talent=rng.choice([0.1, 0.35, 1.1], n).astype(np.float32),
     )
     applicants = np.sort(rng.choice(n, 1500, replace=False))
-    groups = rng.integers(0, 4, len(applicants))
+    groups = rng.integers(0, n_groups, len(applicants))
     order = np.lexsort(
         (
             np.arange(len(applicants)),
@@ -323,11 +326,11 @@ def test_the_best_of_each_group_are_the_first_of_the_full_ranking(monkeypatch, s
     )
     full = applicants[order]  # group, first application, lottery, then row order
     assert channels.base.first_come(pop, "talent", applicants, groups).tolist() == full.tolist()
-    limit = np.array([5, 0, 40, 10_000])
+    limit = np.resize([5, 0, 40, 10_000], n_groups)
     best = channels.base.first_come(pop, "talent", applicants, groups, limit=limit)
     group_of = dict(zip(applicants.tolist(), groups.tolist(), strict=True))
     expected = []
-    for g in range(4):
+    for g in range(n_groups):
         in_group = [a for a in full.tolist() if group_of[a] == g]
         expected += in_group[: limit[g]]
     assert best.tolist() == expected

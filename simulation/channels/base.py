@@ -32,6 +32,7 @@ def open_to_apply(pop: Population, reforms: Reforms, rows: slice) -> np.ndarray:
 
 
 LOTTERY_BITS = 24  # a head's lottery draw is a float32 in [0, 1): a multiple of 2**-24
+TIME_BITS = 32  # a time of first application, as the bits of its (non-negative) float32
 SORT_ALL_BELOW = 50_000  # applicants up to which sorting them all is quicker than selecting
 
 
@@ -50,27 +51,46 @@ def first_come(
     of each group are returned, in order: a partial selection instead of a sort of everyone.
     """
     queued = getattr(pop, f"queued_at_{channel}")[applicants]
-    # Each applicant's place among the distinct times of first application, found on the
-    # times' bits: times are never negative, so their bits order as they do, and numpy finds
-    # the distinct values of integers about twice as fast as those of floats.
+    # Times are never negative, so their bits order as they do.
     bits = queued.view(np.uint32)
-    times = np.unique(bits)
-    key = np.searchsorted(times, bits).astype(np.int64)
-    scale = len(times)
+    lottery = (pop.lottery[applicants] * np.float32(2**LOTTERY_BITS)).astype(np.int64)
+    groups = np.zeros(len(applicants), dtype=np.int64)  # the major keys as one integer
+    scale = 1
     for values in reversed(major):
-        key = key + values.astype(np.int64) * scale
+        groups = groups + values.astype(np.int64) * scale
         scale *= int(values.max(initial=0)) + 1
+    if len(applicants) <= SORT_ALL_BELOW and scale <= 2 ** (63 - TIME_BITS - LOTTERY_BITS):
+        # Few applicants: one stable sort of (major keys, time, lottery), which keeps exact
+        # ties in row order, so the key needs neither row bits nor the times made compact.
+        key = (groups << TIME_BITS | bits) << LOTTERY_BITS | lottery
+        order = np.argsort(key, kind="stable")
+        if limit is None or not major:
+            return applicants[order]
+        return applicants[order[_within(order, major[0], limit)]]
+    # Each applicant's place among the distinct times of first application (numpy finds the
+    # distinct values of integers about twice as fast as those of floats).
+    times = np.unique(bits)
+    key = groups * len(times) + np.searchsorted(times, bits)
+    scale *= len(times)
     rows_bits = max(len(applicants).bit_length(), 1)
     if int(scale).bit_length() + LOTTERY_BITS + rows_bits > 62:  # too wide for one integer
         order = np.lexsort((pop.lottery[applicants], key))
         return applicants[order]
     # One integer per applicant, unique, whose order is the ranking's.
-    lottery = (pop.lottery[applicants] * np.float32(2**LOTTERY_BITS)).astype(np.int64)
     key = ((key << LOTTERY_BITS) | lottery) << rows_bits
     key |= np.arange(len(applicants), dtype=np.int64)
     if limit is None or not major:
         return applicants[np.argsort(key)]
     return applicants[best_in_groups(key, major[0], limit)]
+
+
+def _within(order: np.ndarray, groups: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Which places of `order` (positions sorted group by group, groups ascending) are among
+    the first `limit[g]` of their group g: a group's places start after those of the groups
+    before it."""
+    counts = np.bincount(groups, minlength=len(limit))
+    ends = np.cumsum(counts) - counts + limit  # the place past the last one kept, per group
+    return np.arange(len(order)) < ends[groups[order]]
 
 
 def best_in_groups(key: np.ndarray, groups: np.ndarray, limit: np.ndarray) -> np.ndarray:
@@ -81,10 +101,7 @@ def best_in_groups(key: np.ndarray, groups: np.ndarray, limit: np.ndarray) -> np
         return np.zeros(0, dtype=np.int64)
     if len(key) <= SORT_ALL_BELOW:  # few applicants: one sort beats a loop over the groups
         order = np.argsort(key)  # groups come out ascending: the group is the major key
-        ordered_groups = groups[order]
-        starts = np.flatnonzero(np.concatenate(([True], ordered_groups[1:] != ordered_groups[:-1])))
-        first = np.repeat(starts, np.diff(np.append(starts, len(order))))
-        return order[np.arange(len(order)) - first < limit[ordered_groups]]
+        return order[_within(order, groups, limit)]
     small = groups.astype(np.int16) if groups.max(initial=0) < 2**15 else groups
     by_group = np.argsort(small, kind="stable")  # a radix sort for small integers
     sorted_groups = small[by_group]
