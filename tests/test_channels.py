@@ -100,20 +100,24 @@ def test_admission_stops_at_the_quota_of_each_group():
 
 def test_admission_keeps_rank_order_and_never_exceeds_quota():
     rng = np.random.default_rng(0)
-    for _ in range(50):
+    for _ in range(100):
         n = int(rng.integers(0, 40))
-        groups = rng.integers(0, 3, n)
+        k = int(rng.choice([1, 3]))  # one citywide group, or several
+        groups = rng.integers(0, k, n)
         if rng.random() < 0.5:  # ranked group by group
             groups.sort()
         cost = rng.integers(1, 4, n).astype(float)
-        remaining = rng.integers(0, 20, 3).astype(float)
+        remaining = rng.integers(0, 20, k).astype(float)
         chosen = channels.admit_in_order(np.arange(n), groups, cost, remaining)
-        used = np.bincount(groups[chosen], weights=cost[chosen], minlength=3)
+        used = np.bincount(groups[chosen], weights=cost[chosen], minlength=k)
         assert np.all(used <= remaining)
-        for g in range(3):  # within a group, admitted heads are a prefix of its ranking
+        assert chosen.tolist() == sorted(chosen.tolist())
+        for g in range(k):  # within a group, admitted heads are a prefix of its ranking
             members = np.flatnonzero(groups == g)
             taken = np.isin(members, chosen)
             assert taken.tolist() == sorted(taken.tolist(), reverse=True)
+            if not taken.all():  # and the first refused would not have fitted
+                assert used[g] + cost[members[taken.sum()]] > remaining[g]
 
 
 def citywide(annual: float, schedule: ChannelWindows) -> QuotaBook:

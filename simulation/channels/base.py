@@ -130,17 +130,20 @@ def admit_in_order(
     """
     if len(ordered) == 0:
         return np.zeros(0, dtype=np.int64)
-    grouped = bool(np.all(groups[1:] >= groups[:-1]))  # already, by the channel's ranking
-    if grouped:
-        g, used = groups, np.cumsum(cost)
-    else:
+    if len(remaining) == 1:  # one citywide group: admission stops where the quota is spent
+        return np.flatnonzero(np.cumsum(cost) <= remaining[0])
+    grouped = bool((groups[1:] >= groups[:-1]).all())  # already, by the channel's ranking
+    if not grouped:
         small = groups.astype(np.int16) if groups.max() < 2**15 else groups  # radix sort
         by_group = np.argsort(small, kind="stable")
-        g, used = groups[by_group], np.cumsum(cost[by_group])
-    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
-    sizes = np.diff(np.append(starts, len(g)))
-    before = np.repeat(np.concatenate(([0.0], used[starts[1:] - 1])), sizes)
-    fits = (used - before) <= remaining[g]
+        groups, cost = groups[by_group], cost[by_group]
+    # The quota used up to each applicant, after a leading zero: a group's use is measured
+    # from the place where it starts (the groups before it come first).
+    running = np.zeros(len(cost) + 1)
+    np.cumsum(cost, out=running[1:])
+    counts = np.bincount(groups, minlength=len(remaining))
+    before = running[np.cumsum(counts) - counts]
+    fits = (running[1:] - before[groups]) <= remaining[groups]
     return np.flatnonzero(fits) if grouped else np.sort(by_group[fits])
 
 
