@@ -45,34 +45,50 @@ if TYPE_CHECKING:
 @dataclass
 class Tally:
     """Flows of one year, per district, in persons: settlers by district of registration
-    (and by residence), arrivals and departures by district of residence."""
+    (and by residence), arrivals and departures by district of residence.
+
+    Settlers are added up as (registration x residence) matrices, as each admission counts
+    them, and summed by district once, when the year's flows are asked for."""
 
     n: int
     arrivals: np.ndarray = field(init=False)
     departures: np.ndarray = field(init=False)
-    settled: dict[str, np.ndarray] = field(init=False)
-    dependents: np.ndarray = field(init=False)
-    by_residence: np.ndarray = field(init=False)
-    urban_by_registration: np.ndarray = field(init=False)
-    urban_by_residence: np.ndarray = field(init=False)
+    settled: dict[str, np.ndarray] = field(init=False)  # main applicants, by channel
+    persons: np.ndarray = field(init=False)  # settlers and their dependents
+    urban_address: np.ndarray = field(init=False)  # of `persons`, those at an urban address
 
     def __post_init__(self) -> None:
         zeros = functools.partial(np.zeros, self.n)
-        self.arrivals, self.departures, self.dependents = zeros(), zeros(), zeros()
-        self.by_residence = zeros()
-        self.urban_by_registration, self.urban_by_residence = zeros(), zeros()
+        self.arrivals, self.departures = zeros(), zeros()
         self.settled = {name: zeros() for name in CHANNELS}
+        self.persons, self.urban_address = np.zeros((2, self.n, self.n))
 
     def add_settlers(self, channel: str, registration: Registration) -> None:
         self.settled[channel] += registration.main
-        self.dependents += registration.dependents
-        self.by_residence += registration.by_residence
-        self.urban_by_registration += registration.urban_address.sum(axis=1)
-        self.urban_by_residence += registration.urban_address.sum(axis=0)
+        self.persons += registration.persons
+        self.urban_address += registration.urban_address
 
     @property
     def main_applicants(self) -> np.ndarray:
         return np.sum(list(self.settled.values()), axis=0)
+
+    @property
+    def dependents(self) -> np.ndarray:
+        """Dependents by district of registration (persons are whole numbers: the sums are
+        exact in any order)."""
+        return self.persons.sum(axis=1) - self.main_applicants
+
+    @property
+    def by_residence(self) -> np.ndarray:
+        return self.persons.sum(axis=0)
+
+    @property
+    def urban_by_registration(self) -> np.ndarray:
+        return self.urban_address.sum(axis=1)
+
+    @property
+    def urban_by_residence(self) -> np.ndarray:
+        return self.urban_address.sum(axis=0)
 
     @property
     def total(self) -> np.ndarray:

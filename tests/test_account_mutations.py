@@ -103,7 +103,7 @@ def test_a_published_flow_that_differs_from_the_records_breaks_its_account(scena
 
     def doubled(self, channel, registration):
         original(self, channel, registration)
-        self.dependents += registration.dependents  # dependents counted twice
+        self.persons += registration.persons  # settlers and dependents counted twice
 
     monkeypatch.setattr(engine.Tally, "add_settlers", doubled)
     with pytest.raises(AccountError, match="settled persons as published"):
