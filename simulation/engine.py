@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     import simpy
 
 
+NO_HEADS = np.zeros(0, dtype=np.int64)
+NO_HEADS.flags.writeable = False
+
+
 @dataclass
 class Tally:
     """Flows of one year, per district, in persons: settlers by district of registration
@@ -241,7 +245,7 @@ class Model:
     def _eligible(self, channel: Channel) -> np.ndarray:
         """Heads meeting the channel's criteria, present or not: found for everyone once a year
         (criteria change only at year end) and then only among the heads who arrived since."""
-        done, found = self.candidates.get(channel.name, (0, np.zeros(0, dtype=np.int64)))
+        done, found = self.candidates.get(channel.name, (0, NO_HEADS))
         if done < self.pop.n:
             open_ = self._open(slice(done, self.pop.n))
             more = population.each_piece(
@@ -251,7 +255,8 @@ class Model:
                 done,
                 self.pop.n,
             )
-            found = np.concatenate([found, *more])
+            # The year's first pass, over everyone, is mostly one piece: nothing to join it to.
+            found = more[0] if done == 0 and len(more) == 1 else np.concatenate([found, *more])
             self.candidates[channel.name] = (self.pop.n, found)
         return found
 
@@ -282,7 +287,10 @@ class Model:
     def _current(self, channel: Channel) -> Channel:
         """The channel as this year's parameters have it (a window may span no year end, but
         the object may be last year's)."""
-        return next((c for c in self.channels if c.name == channel.name), channel)
+        for current in self.channels:
+            if current.name == channel.name:
+                return current
+        return channel
 
     def register(self, channel: Channel, heads: np.ndarray, now: float, tally: Tally) -> None:
         """Settlers join the registered population where the channel registers them."""

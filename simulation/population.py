@@ -313,8 +313,8 @@ def register(
     pop.applied[heads] = False
     pop.settled_at[heads] = now
     pop.reg_district[heads] = reg_district
-    pair = reg_district.astype(np.int64) * n + pop.district[heads]
-    persons = ppa * (1 + pop.dependents[heads].astype(float))
+    pair = reg_district.astype(np.int64, copy=False) * n + pop.district[heads]
+    persons = (pop.dependents[heads] + 1.0) * ppa
     return Registration(
         main=np.bincount(reg_district, minlength=n) * float(ppa),
         persons=pair_counts(pair, persons, n),
