@@ -16,6 +16,7 @@ them wherever the two scenarios' policies agree.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -198,9 +199,13 @@ def draw_heads(
     for name, value in LATER.items():
         out[name][:] = value
     thresholds = spec.thresholds(c)
+    if n <= BLOCK:  # one block: each district's draws taken at once
+        drawn = _one_block(streams, key, spec.names, c.district)
+        _fill(out, slice(0, n), c, spec, spec.tables, drawn, thresholds)
+        return out
+    u = np.empty((len(DRAWS), BLOCK), dtype=np.float32)  # a row per draw
     draws = _CohortDraws(streams, key, spec.names, c.district)
     blocks = [slice(start, min(n, start + BLOCK)) for start in range(0, n, BLOCK)]
-    u = np.empty((len(DRAWS), min(n, BLOCK)), dtype=np.float32)  # a row per draw
     if len(blocks) < AHEAD_FROM or numeric.cores() < 2:
         for rows in blocks:
             _fill(out, rows, c, spec, spec.tables, draws.block(rows, u), thresholds)
@@ -218,6 +223,46 @@ def draw_heads(
                 ahead = helper.submit(draws.block, blocks[i + 1], buffers[(i + 1) % 2])
             _fill(out, rows, c, spec, spec.tables, drawn, thresholds)
     return out
+
+
+def _one_block(
+    streams: Streams, key: tuple[str | int, ...], names: tuple[str, ...], district: np.ndarray
+) -> np.ndarray:
+    """The draws of a cohort of at most `BLOCK` heads: a column per head, a row per draw.
+
+    Each district's stream is read once, for all the chunks its heads take, and the chunks of
+    every district are laid side by side, a row per draw; each run of heads of one district
+    then copies its columns from there. This spares reading the streams run by run, as for a
+    cohort listed step by step.
+    """
+    n, width = len(district), len(DRAWS)
+    heads = np.bincount(district, minlength=len(names)).tolist()
+    chunks = [-(-count // CHUNK) for count in heads]
+    lanes = sum(chunks) * CHUNK
+    # The tables share one allocation: several this large, made and freed together each
+    # year, would be given back to the system and paged in afresh each time.
+    memory = np.empty(width * (2 * lanes + n), dtype=np.float32)
+    drawn = memory[: width * lanes].reshape(-1, width, CHUNK)
+    next_lane = []  # of each district: its heads' lanes start there
+    at = 0
+    for d, count in enumerate(chunks):
+        next_lane.append(at * CHUNK)
+        if count:
+            part = drawn[at : at + count]
+            uniforms(streams(*key, names[d]).bit_generator, part.shape, out=part)
+            at += count
+    side_by_side = memory[width * lanes : 2 * width * lanes].reshape(width, -1, CHUNK)
+    side_by_side[...] = drawn.swapaxes(0, 1)
+    columns = side_by_side.reshape(width, lanes)
+    u = memory[2 * width * lanes :].reshape(width, n)
+    # Runs of heads of one district, in the cohort's order.
+    bounds = [*np.flatnonzero(np.diff(district, prepend=-1)).tolist(), n]
+    for start, stop in itertools.pairwise(bounds):
+        d = int(district[start])
+        lane = next_lane[d]
+        u[:, start:stop] = columns[:, lane : lane + stop - start]
+        next_lane[d] = lane + stop - start
+    return u
 
 
 class _CohortDraws:
@@ -295,8 +340,11 @@ def _raw_halves_match(bits: np.random.BitGenerator) -> bool:
     return _RAW_HALVES and isinstance(bits, np.random.PCG64) and not bits.state["has_uint32"]
 
 
-def uniforms(bits: np.random.BitGenerator, shape: tuple[int, ...]) -> np.ndarray:
-    """The numbers `np.random.Generator(bits).random(shape, dtype=np.float32)` draws.
+def uniforms(
+    bits: np.random.BitGenerator, shape: tuple[int, ...], out: np.ndarray | None = None
+) -> np.ndarray:
+    """The numbers `np.random.Generator(bits).random(shape, dtype=np.float32)` draws, into
+    `out` if given (C-contiguous, of that shape).
 
     Many are made from the generator's raw 64-bit outputs, which is quicker: numpy makes a
     float32 from the top 24 bits of each 32-bit half, low half first, the order of the halves in
@@ -305,10 +353,10 @@ def uniforms(bits: np.random.BitGenerator, shape: tuple[int, ...]) -> np.ndarray
     """
     size = math.prod(shape)
     if size < RAW_FROM or size % 2 or not _raw_halves_match(bits):
-        return np.random.Generator(bits).random(shape, dtype=np.float32)
+        return np.random.Generator(bits).random(shape, dtype=np.float32, out=out)
     halves = bits.random_raw(size // 2).view(np.uint32).reshape(shape)
     np.right_shift(halves, 8, out=halves)
-    return np.multiply(halves, _FLOAT32_STEP, dtype=np.float32, casting="unsafe")
+    return np.multiply(halves, _FLOAT32_STEP, out=out, dtype=np.float32, casting="unsafe")
 
 
 def _fill(

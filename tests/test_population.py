@@ -305,19 +305,22 @@ def test_a_head_keeps_its_draws_when_more_heads_arrive_beside_it():
         np.testing.assert_array_equal(small[name][third_small], large[name][third_large])
 
 
-@pytest.mark.parametrize("cores", [1, 2])  # blocks drawn ahead on a second thread, or not
-def test_each_head_reads_its_draws_from_its_place_in_its_district_stream(monkeypatch, cores):
+# Blocks drawn ahead on a second thread, or not; or a cohort of one block.
+@pytest.mark.parametrize(("cores", "large"), [(1, True), (2, True), (1, False)])
+def test_each_head_reads_its_draws_from_its_place_in_its_district_stream(monkeypatch, cores, large):
     """Head j of a district takes draw r at chunk j // CHUNK, row r, column j % CHUNK of its
-    district's stream, however the cohort interleaves districts and falls into blocks."""
+    district's stream, however the cohort interleaves districts and falls into blocks (or is
+    one block, each district's draws taken at once)."""
     monkeypatch.setattr(numeric, "cores", lambda: cores)
     monkeypatch.setattr(synthesis, "AHEAD_FROM", 2)
-    s = spec(n=2)
+    s = spec(n=3)  # district 1 has no heads
     chunk, width = synthesis.CHUNK, len(synthesis.DRAWS)
-    sizes = [(0, 2 * chunk + 5), (1, 1), (0, chunk - 1), (1, synthesis.BLOCK + 7), (0, 40)]
+    many = synthesis.BLOCK + 7 if large else 9 * chunk + 3  # the latter drawn raw-made at once
+    sizes = [(0, 2 * chunk + 5), (2, 1), (0, chunk - 1), (2, many), (0, 40), (2, chunk)]
     district = np.concatenate([np.full(k, d, dtype=np.int16) for d, k in sizes])
-    cohort = synthesis.Cohort(1.0, 0, district, np.full(2, 0.5), False)
+    cohort = synthesis.Cohort(1.0, 0, district, np.full(3, 0.5), False)
     heads = synthesis.draw_heads(Streams(9), ("y",), s, cohort)
-    for d in (0, 1):
+    for d in (0, 2):
         mine = np.flatnonzero(district == d)
         chunks = -(-len(mine) // chunk)
         stream = Streams(9)("y", f"d{d}").random(chunks * width * chunk, dtype=np.float32)
@@ -325,6 +328,12 @@ def test_each_head_reads_its_draws_from_its_place_in_its_district_stream(monkeyp
             row = synthesis.ROW[name]
             expected = stream.reshape(chunks, width, chunk)[:, row, :].ravel()[: len(mine)]
             np.testing.assert_array_equal(heads[name][mine], expected)
+
+
+def test_a_cohort_without_heads_draws_none():
+    cohort = synthesis.Cohort(1.0, 0, np.zeros(0, dtype=np.int16), np.full(2, 0.5), False)
+    heads = synthesis.draw_heads(Streams(10), ("e",), spec(n=2), cohort)
+    assert all(len(column) == 0 for column in heads.values())
 
 
 def test_uniforms_are_the_numbers_the_generator_draws_one_after_another():
@@ -336,10 +345,12 @@ def test_uniforms_are_the_numbers_the_generator_draws_one_after_another():
     assert math.prod(many) >= synthesis.RAW_FROM  # raw-made at least once
     bits = np.random.PCG64(np.random.SeedSequence(11))
     expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(11)))
-    for shape in shapes:
-        got = synthesis.uniforms(bits, shape)
+    for i, shape in enumerate(shapes):
+        out = np.full(shape, np.nan, dtype=np.float32) if i % 2 == 0 else None  # or into `out`
+        got = synthesis.uniforms(bits, shape, out=out)
         assert got.shape == shape
         assert got.dtype == np.float32
+        assert out is None or got is out
         np.testing.assert_array_equal(got, expected.random(shape, dtype=np.float32))
     other = np.random.Philox(3)  # raw outputs of other generators are not used
     np.testing.assert_array_equal(
