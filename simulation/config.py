@@ -821,6 +821,8 @@ class Scenario:
         """`dataclasses.replace` for fields no year series sets (the seed, the source). The
         years' scenarios are made once, here, and carried over with the same change: runs of
         one scenario with many seeds do not each make every year again."""
+        if any(p.path.split(".")[0] in values for p in self.series):
+            raise ValueError(f"a year series sets one of {sorted(values)}: use with_values")
         out = dataclasses.replace(self, **values)
         if self.series:
             made = {year: self.at_year(year) for year in self.years}

@@ -28,19 +28,31 @@ class Registry:
         self.n = len(hukou)
         # In the base year registered persons live at their registration address, so an urban
         # registration is an urban residence. The persons and their two urban parts are kept
-        # as one stack (views of it by name) so that the year end splits both parts at once.
+        # as one stack, read by name, so that the year end splits both parts at once.
         self.cells = np.zeros((3, self.n, self.n))
-        self.persons, self.urban_address, self.urban_living = self.cells
-        self.urban = self.cells[1:]
-        self.persons[...] = np.diag(hukou)
-        self.urban[...] = np.diag(urban)
+        self.cells[0] = np.diag(hukou)
+        self.cells[1:] = np.diag(urban)
+
+    @property
+    def persons(self) -> np.ndarray:
+        return self.cells[0]
+
+    @property
+    def urban_address(self) -> np.ndarray:
+        """Of `persons`, those registered at an urban address."""
+        return self.cells[1]
+
+    @property
+    def urban_living(self) -> np.ndarray:
+        """Of `persons`, those living in an urban area."""
+        return self.cells[2]
 
     def _add(
         self, persons: np.ndarray, urban_address: np.ndarray, urban_living: np.ndarray
     ) -> None:
-        self.persons += persons
-        self.urban_address += urban_address
-        self.urban_living += urban_living
+        self.cells[0] += persons
+        self.cells[1] += urban_address
+        self.cells[2] += urban_living
 
     # --- flows ----------------------------------------------------------------------------------
 
@@ -63,8 +75,8 @@ class Registry:
         urban shares, so that no urban part ever exceeds the persons of its cell."""
         cells = np.sign(change)[:, None] * rounded_split(np.abs(change), self.persons)
         urban = self._urban_parts(cells)
-        self.persons += cells
-        self.urban += urban
+        self.cells[0] += cells
+        self.cells[1:] += urban
         return change
 
     def _urban_parts(self, cells: np.ndarray) -> np.ndarray:
@@ -75,8 +87,8 @@ class Registry:
         at most u (as c <= p) and at least c - (p - u) (the rounding moves less than one
         person), so both the urban and the other persons stay between zero and the cell's.
         """
-        persons = self.persons
-        share = np.divide(self.urban, persons, out=np.zeros(self.urban.shape), where=persons > 0)
+        persons, urban = self.cells[0], self.cells[1:]
+        share = np.divide(urban, persons, out=np.zeros(urban.shape), where=persons > 0)
         return np.rint(cells * share)
 
     def students(self, persons: np.ndarray) -> None:

@@ -304,6 +304,24 @@ def test_build_skips_disabled_channels():
 
 
 @pytest.mark.parametrize("sort_all_below", [0, 50_000])  # partial selection, or one sort
+def test_first_application_at_zero_ties_whatever_the_sign_of_the_zero(monkeypatch, sort_all_below):
+    """-0.0 and 0.0 are the same time: the lottery decides between them, and both come before
+    a later time and before never having applied."""
+    monkeypatch.setattr(channels.base, "SORT_ALL_BELOW", sort_all_below)
+    pop = make_population(
+        4,
+        lottery=[0.75, 0.5, 0.25, 0.0],
+        queued_at_talent=np.array([-0.0, 0.0, 0.5, np.inf], dtype=np.float32),
+    )
+    applicants = np.arange(4)
+    groups = np.zeros(4, dtype=np.int64)
+    ranked = channels.base.first_come(pop, "talent", applicants, groups)
+    assert ranked.tolist() == [1, 0, 2, 3]
+    best = channels.base.first_come(pop, "talent", applicants, groups, limit=np.array([1]))
+    assert best.tolist() == [1]
+
+
+@pytest.mark.parametrize("sort_all_below", [0, 50_000])  # partial selection, or one sort
 @pytest.mark.parametrize("n_groups", [4, 300])  # group keys narrow, or too wide for one sort
 def test_the_best_of_each_group_are_the_first_of_the_full_ranking(
     monkeypatch, sort_all_below, n_groups

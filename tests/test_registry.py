@@ -76,3 +76,18 @@ def test_urban_parts_never_exceed_the_persons_of_their_cell(city):
         for urban in (book.urban_address, book.urban_living):
             assert np.all(urban >= 0)
             assert np.all(urban <= book.persons)
+
+
+def test_a_copied_registry_changes_as_the_original_does():
+    import copy
+    import pickle
+
+    book = registry([300, 200], [300, 50])
+    settle(book, np.array([[0.0, 30.0], [10.0, 0.0]]), np.diag([0.0, 10.0]), np.zeros((2, 2)))
+    copies = [copy.deepcopy(book), pickle.loads(pickle.dumps(book))]
+    book.year_end(0.05, 0.02)
+    for other in copies:
+        other.year_end(0.05, 0.02)
+        assert other.persons.tolist() == book.persons.tolist()
+        assert other.urban_hukou.tolist() == book.urban_hukou.tolist()
+        assert other.urban_residents.tolist() == book.urban_residents.tolist()

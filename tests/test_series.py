@@ -47,6 +47,8 @@ def test_a_new_seed_keeps_each_years_values_and_takes_the_seed():
         assert again.flows == made[year].flows
     assert reseeded.at_year(2020).flows.hukou_natural_growth == pytest.approx(0.005)
     assert scenario.at_year(2020).seed == scenario.seed  # the original keeps its own
+    with pytest.raises(ValueError, match="year series"):  # a field a series sets is refused
+        scenario.with_fields(flows=scenario.flows)
 
 
 def test_a_quota_series_sets_each_years_admissions():

@@ -32,7 +32,7 @@ def open_to_apply(pop: Population, reforms: Reforms, rows: slice) -> np.ndarray:
 
 
 LOTTERY_BITS = 24  # a head's lottery draw is a float32 in [0, 1): a multiple of 2**-24
-TIME_BITS = 32  # a time of first application, as the bits of its (non-negative) float32
+TIME_BITS = 32  # a time of first application (never negative), as its float32's bits
 SORT_ALL_BELOW = 50_000  # applicants up to which sorting them all is quicker than selecting
 
 
@@ -50,8 +50,8 @@ def first_come(
     With `limit` (per quota group: how many at most could be admitted) only the best `limit[g]`
     of each group are returned, in order: a partial selection instead of a sort of everyone.
     """
-    queued = getattr(pop, f"queued_at_{channel}")[applicants]
-    # Times are never negative, so their bits order as they do.
+    # Times are never negative, so their bits order as they do once a -0.0 is made +0.0.
+    queued = getattr(pop, f"queued_at_{channel}")[applicants] + np.float32(0)
     bits = queued.view(np.uint32)
     lottery = (pop.lottery[applicants] * np.float32(2**LOTTERY_BITS)).astype(np.int64)
     groups = np.zeros(len(applicants), dtype=np.int64)  # the major keys as one integer
