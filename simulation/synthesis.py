@@ -74,6 +74,20 @@ UNIFORM = (
     "willing",
 )
 FLAGS = UNIFORM[UNIFORM.index("insured") :]
+# Flags stored as drawn (the others are used to work out attributes, or are set later).
+KEPT_FLAGS = (
+    "insured",
+    "graduate",
+    "veteran",
+    "family_reunion",
+    "outstanding_worker",
+    "tax",
+    "innovation",
+    "rural_origin",
+    "family_planning_ok",
+    "has_address",
+    "willing",
+)
 # Standard exponential waiting times, each from its own uniform (tenure used at the base only).
 EXPONENTIAL = ("leave", "permit_uptake", "insurance_uptake", "tenure")
 # Every draw of a head, in the order it takes them from its district's stream.
@@ -115,12 +129,14 @@ class HeadSpec:
     def tables(self) -> dict[str, np.ndarray]:
         """Cumulative shares of every category drawn, and the dependents' Poisson CDF."""
         occupations = self.params.occupations.shares()
+        edges = np.asarray(self.params.age_band_edges, dtype=np.float32)
         return {
             **{name: cumulative(self.shares(name)) for name in SHARE_FIELDS},
             "occupation": cumulative(np.array([1 - sum(occupations), *occupations])),
             "work": cumulative(self.work_weights),
             "dependents": reachable(poisson_cdf(self.params.mean_dependents)),
-            "age_edges": np.asarray(self.params.age_band_edges, dtype=np.float32),
+            "age_edges": edges,
+            "age_widths": np.diff(edges),
         }
 
     def thresholds(self, cohort: Cohort) -> np.ndarray:
@@ -373,8 +389,7 @@ def _fill(
     district = c.district[rows]
     now = c.now[rows] if isinstance(c.now, np.ndarray) else c.now
     band = categories(tables["age_band_shares"], district, u[ROW["age_band"]])
-    edges = tables["age_edges"]
-    low, width = edges[band], np.diff(edges)[band]
+    low, width = tables["age_edges"][band], tables["age_widths"][band]
     age = (low + np.floor(u[ROW["age_within"]] * width)).astype(np.int16)
     out["age"][rows] = age
     out["education"][rows] = categories(tables["education_shares"], district, u[ROW["education"]])
@@ -385,19 +400,19 @@ def _fill(
     out["work_district"][rows] = np.where(elsewhere, drawn, district)
     flags = u[ROW[FLAGS[0]] : ROW[FLAGS[-1]] + 1] < thresholds
     flag = dict(zip(FLAGS, flags, strict=True))
-    for name in ("insured", "graduate", "veteran", "family_reunion", "outstanding_worker"):
+    for name in KEPT_FLAGS:
         out[name][rows] = flag[name]
-    for name in ("tax", "innovation", "rural_origin", "family_planning_ok", "has_address"):
-        out[name][rows] = flag[name]
-    out["willing"][rows] = flag["willing"]
-    out["agri_restricted"][rows] = flag["rural_origin"] & flag["agri_restricted"]
+    np.logical_and(flag["rural_origin"], flag["agri_restricted"], out=out["agri_restricted"][rows])
     points = (np.floor(u[ROW["social_points"]] * 5) + 1) * 2  # 2-10 points
     out["social_service"][rows] = np.where(flag["social_service"], points, 0)
     out["urban"][rows] = u[ROW["urban"]] < c.urban_share[district]
     out["lottery"][rows] = u[ROW["lottery"]]
     out["approval"][rows] = u[ROW["approval"]]
+    # The clocks of leaving and of taking up a permit and insurance, and at the base tenure:
+    # adjacent draws, made exponential in one go.
+    clocks = exponential(u[ROW["leave"] : ROW["tenure"] + c.at_base])
     if c.at_base:  # years lived in the city so far
-        raw = p.mean_years_in_city * exponential(u[ROW["tenure"]])
+        raw = p.mean_years_in_city * clocks[3]
         tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
         out["insurance_years"][rows] = np.where(flag["insured"], tenure, 0)
         out["permit_years"][rows] = np.where(flag["permit"], np.maximum(tenure, 1), 0)
@@ -405,9 +420,9 @@ def _fill(
         out["insurance_years"][rows] = 0
         out["permit_years"][rows] = 0
     permit_from = now if c.at_base else now + spec.permit_delay
-    out["leave_at"][rows] = spec.leave.times(exponential(u[ROW["leave"]]), now)
-    out["permit_at"][rows] = spec.permit.times(exponential(u[ROW["permit_uptake"]]), permit_from)
-    out["insured_at"][rows] = spec.insurance.times(exponential(u[ROW["insurance_uptake"]]), now)
+    out["leave_at"][rows] = spec.leave.times(clocks[0], now)
+    out["permit_at"][rows] = spec.permit.times(clocks[1], permit_from)
+    out["insured_at"][rows] = spec.insurance.times(clocks[2], now)
     out["dependents"][rows] = bucket(tables["dependents"], u[ROW["dependents"]])
 
 
