@@ -74,20 +74,8 @@ UNIFORM = (
     "willing",
 )
 FLAGS = UNIFORM[UNIFORM.index("insured") :]
-# Flags stored as drawn (the others are used to work out attributes, or are set later).
-KEPT_FLAGS = (
-    "insured",
-    "graduate",
-    "veteran",
-    "family_reunion",
-    "outstanding_worker",
-    "tax",
-    "innovation",
-    "rural_origin",
-    "family_planning_ok",
-    "has_address",
-    "willing",
-)
+# Flags stored as drawn; the permit flag sets tenure, and the other two work out attributes.
+KEPT_FLAGS = tuple(f for f in FLAGS if f not in ("permit", "agri_restricted", "social_service"))
 # Standard exponential waiting times, each from its own uniform (tenure used at the base only).
 EXPONENTIAL = ("leave", "permit_uptake", "insurance_uptake", "tenure")
 # Every draw of a head, in the order it takes them from its district's stream.
