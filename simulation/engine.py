@@ -80,7 +80,7 @@ class Tally:
     def dependents(self) -> np.ndarray:
         """Dependents by district of registration (persons are whole numbers: the sums are
         exact in any order)."""
-        return self.persons.sum(axis=1) - self.main_applicants
+        return self.total - self.main_applicants
 
     @property
     def by_residence(self) -> np.ndarray:
@@ -97,7 +97,7 @@ class Tally:
     @property
     def total(self) -> np.ndarray:
         """Settlers and dependents by district of registration."""
-        return self.main_applicants + self.dependents
+        return self.persons.sum(axis=1)
 
     def record(self) -> Record:
         return with_cities(

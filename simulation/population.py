@@ -275,18 +275,6 @@ class Registration:
     urban_address: np.ndarray  # of `persons`, those registering at an urban address
     urban_living: np.ndarray  # of `persons`, those living in an urban area
 
-    @property
-    def by_registration(self) -> np.ndarray:
-        return self.persons.sum(axis=1)
-
-    @property
-    def by_residence(self) -> np.ndarray:
-        return self.persons.sum(axis=0)
-
-    @property
-    def dependents(self) -> np.ndarray:
-        return self.by_registration - self.main
-
 
 def pair_counts(pair: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     """Weights summed by (district of registration, district of residence); `pair` is each

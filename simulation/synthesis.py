@@ -259,14 +259,17 @@ def _one_block(
     side_by_side[...] = drawn.swapaxes(0, 1)
     columns = side_by_side.reshape(width, lanes)
     u = memory[2 * width * lanes :].reshape(width, n)
-    # Runs of heads of one district, in the cohort's order.
-    bounds = [*np.flatnonzero(np.diff(district, prepend=-1)).tolist(), n]
-    for start, stop in itertools.pairwise(bounds):
+    for start, stop in itertools.pairwise(_run_bounds(district)):
         d = int(district[start])
         lane = next_lane[d]
         u[:, start:stop] = columns[:, lane : lane + stop - start]
         next_lane[d] = lane + stop - start
     return u
+
+
+def _run_bounds(district: np.ndarray) -> list[int]:
+    """Where each run of heads of one district starts, in the cohort's order, and the end."""
+    return [*np.flatnonzero(np.diff(district, prepend=-1)).tolist(), len(district)]
 
 
 class _CohortDraws:
@@ -281,10 +284,7 @@ class _CohortDraws:
         district: np.ndarray,
     ) -> None:
         self.streams, self.key, self.names, self.district = streams, key, names, district
-        n = len(district)
-        # Runs of heads of one district, in the cohort's order.
-        starts = np.flatnonzero(np.diff(district, prepend=-1)).tolist() if n else []
-        self.bounds = [*starts, n]
+        self.bounds = _run_bounds(district)
         self.run = 0  # the run the next block starts in
         self.sources: dict[int, _Draws] = {}
 
