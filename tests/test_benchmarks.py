@@ -107,3 +107,32 @@ def test_the_sweep_benchmark_extrapolates_from_its_runs():
     assert float(rate) > 0
     # the 1,000 runs take at least their run time (both figures rounded as printed)
     assert float(whole) >= 1000 / float(rate) - 1
+
+
+def test_the_phases_of_a_run_are_found_and_do_not_overlap():
+    printed = run_benchmark(
+        "phases", "--runs", "1", "--persons-per-agent", "5000", "20000", "--top", "3"
+    )
+    out = rows(printed)
+    assert [size.strip() for size in out["persons per agent"].split(" | ")] == ["5,000", "20,000"]
+    phases = [
+        "base population",
+        "arrivals",
+        "departures and flow steps",
+        "applications",
+        "admissions",
+        "year end",
+        "results table",
+        "event loop, set-up and the rest",
+    ]
+    for size in range(2):
+        ms = {name: number(out[name].split(" | ")[size]) for name in [*phases, "total"]}
+        # each phase's function was found in the profile (a renamed one would count nothing)
+        assert all(ms[name] > 0 for name in phases[:-1]), ms
+        # no phase is counted twice (arrivals are taken out of the flow steps that draw them):
+        # what is left of the run is not negative (each figure is rounded to 0.1 ms)
+        assert ms["event loop, set-up and the rest"] >= -0.1 * len(phases), ms
+    own = [name for name in out if name.startswith("own: ")]
+    assert len(own) == 3
+    total = number(out["total"].split(" | ")[0])
+    assert all(number(out[name]) <= total for name in own)

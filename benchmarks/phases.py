@@ -1,0 +1,134 @@
+"""Where a small run's time goes: `simulation.run` of the Guangzhou default under cProfile, its
+time split into the phases of a year, at each size given, and the functions that take the most
+time of their own at the first size.
+
+    python benchmarks/phases.py [--runs 10] [--persons-per-agent 100 100000] [--top 15]
+
+At 100,000 persons per agent the default draws about 140 heads in all (143,000 at 100): what
+a run takes there is the cost of its years' fixed work (events, bookkeeping, records), which
+does not shrink with the population. The profiler slows every call, so the phases' times are
+larger than a run's own (printed beside them); their shares are what to compare.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+try:
+    from benchmarks import common
+except ModuleNotFoundError:  # run as a script
+    import common  # type: ignore[no-redef]
+
+Label = tuple[str, int, str]  # how pstats names a function: file, first line, name
+
+
+def label(function: Callable[..., Any]) -> Label:
+    code = function.__code__
+    return code.co_filename, code.co_firstlineno, code.co_name
+
+
+def phases() -> list[tuple[str, Callable[..., Any]]]:
+    """The phases of a run, each a function whose calls (with what they call) are its time."""
+    from simulation import engine, results, synthesis
+
+    return [
+        ("base population", synthesis.synthesize),
+        ("arrivals", engine.Model._year_arrivals),
+        ("departures and flow steps", engine.Model.flow_step),  # less its arrivals
+        ("applications", engine.Model.apply),
+        ("admissions", engine.Model.admit),
+        ("year end", engine.Model.close_year),
+        ("results table", results.LongTable.from_output),
+    ]
+
+
+def profile(root: Path, ppa: int, runs: int) -> tuple[float, pstats.Stats]:
+    """Median seconds of a run without the profiler, and the profile of `runs` more runs."""
+    import simulation
+
+    scenario = simulation.load_scenario(common.scenario_path(root), {"persons_per_agent": ppa})
+    simulation.run(scenario, seed=0)  # warm up caches and lazy imports
+    plain, _ = common.median_time(lambda: simulation.run(scenario, seed=1), max(3, runs))
+    profiler = cProfile.Profile()
+    for seed in range(1, runs + 1):
+        profiler.enable()
+        simulation.run(scenario, seed=seed)
+        profiler.disable()
+    return plain, pstats.Stats(profiler)
+
+
+def split(stats: pstats.Stats, runs: int) -> dict[str, float]:
+    """Seconds per run of each phase, and of the rest of the run, under the profiler."""
+    from simulation import api
+
+    table: dict[Label, tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+
+    def inclusive(function: Callable[..., Any]) -> float:
+        found = table.get(label(function))
+        return found[3] / runs if found else 0.0
+
+    out = {name: inclusive(function) for name, function in phases()}
+    out["departures and flow steps"] -= out["arrivals"]  # arrivals are drawn in a flow step
+    total = inclusive(api.run)
+    out["event loop, set-up and the rest"] = total - sum(out.values())
+    out["total"] = total
+    return out
+
+
+def top(stats: pstats.Stats, runs: int, count: int, root: Path) -> list[tuple[str, float]]:
+    """The `count` functions with the most time of their own, seconds per run."""
+    table: dict[Label, tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+    ranked = sorted(table.items(), key=lambda item: item[1][2], reverse=True)[:count]
+    return [(short(where, root), own / runs) for where, (_, _, own, *_) in ranked]
+
+
+def short(where: Label, root: Path) -> str:
+    """A function's file (from the checkout or the installed package), line and name."""
+    path = Path(where[0])
+    if path.is_relative_to(root):
+        return f"{path.relative_to(root)}:{where[1]} {where[2]}"
+    if "site-packages" in path.parts:
+        return (
+            f"{'/'.join(path.parts[path.parts.index('site-packages') + 1 :])}:{where[1]} {where[2]}"
+        )
+    return where[2]  # a built-in: numpy's methods and the like
+
+
+def main() -> int:
+    args = common.parser(__doc__)
+    args.add_argument("--runs", type=int, default=10)
+    args.add_argument("--persons-per-agent", type=int, nargs="+", default=[100, 100_000])
+    args.add_argument("--top", type=int, default=15)
+    options = args.parse_args()
+    root = common.use_root(options.root)
+    sizes = options.persons_per_agent
+    rows = [("tree", str(root)), ("persons per agent", " | ".join(f"{p:>19,}" for p in sizes))]
+    splits, first = [], None
+    for ppa in sizes:
+        plain, stats = profile(root, ppa, options.runs)
+        splits.append((plain, split(stats, options.runs)))
+        first = first or stats
+    rows.append(
+        ("run, median (no profiler)", " | ".join(f"{p * 1000:>16.1f} ms" for p, _ in splits))
+    )
+    for name in splits[0][1]:
+        cells = [
+            f"{parts[name] * 1000:>8.1f} ms ({parts[name] / parts['total']:>5.1%})"
+            for _, parts in splits
+        ]
+        rows.append((name, " | ".join(cells)))
+    if first is not None and options.top > 0:
+        total = splits[0][1]["total"]
+        for where, own in top(first, options.runs, options.top, root):
+            rows.append((f"own: {where}", f"{own * 1000:.2f} ms ({own / total:.1%})"))
+    common.report(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
