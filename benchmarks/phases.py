@@ -3,11 +3,13 @@ time split into the phases of a year, at each size given, and the functions that
 time of their own at the first size.
 
     python benchmarks/phases.py [--runs 10] [--persons-per-agent 100 100000] [--top 15]
+                                [--repeat 3]
 
 At 100,000 persons per agent the default draws about 140 heads in all (143,000 at 100): what
 a run takes there is the cost of its years' fixed work (events, bookkeeping, records), which
 does not shrink with the population. The profiler slows every call, so the phases' times are
-larger than a run's own (printed beside them); their shares are what to compare.
+larger than a run's own (the median of `--repeat` runs without it is printed beside them):
+their shares are what to compare.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ except ModuleNotFoundError:  # run as a script
 Label = tuple[str, int, str]  # how pstats names a function: file, first line, name
 
 
-def label(function: Callable[..., Any]) -> Label:
+def where(function: Callable[..., Any]) -> tuple[str, int]:
+    """A function's file and first line: how to find it in a profile (whose name for it, plain
+    or qualified, depends on the Python version)."""
     code = function.__code__
-    return code.co_filename, code.co_firstlineno, code.co_name
+    return code.co_filename, code.co_firstlineno
 
 
 def phases() -> list[tuple[str, Callable[..., Any]]]:
@@ -47,13 +51,13 @@ def phases() -> list[tuple[str, Callable[..., Any]]]:
     ]
 
 
-def profile(root: Path, ppa: int, runs: int) -> tuple[float, pstats.Stats]:
-    """Median seconds of a run without the profiler, and the profile of `runs` more runs."""
+def profile(root: Path, ppa: int, runs: int, repeat: int) -> tuple[float, pstats.Stats]:
+    """Median seconds of `repeat` runs without the profiler, and the profile of `runs` runs."""
     import simulation
 
     scenario = simulation.load_scenario(common.scenario_path(root), {"persons_per_agent": ppa})
     simulation.run(scenario, seed=0)  # warm up caches and lazy imports
-    plain, _ = common.median_time(lambda: simulation.run(scenario, seed=1), max(3, runs))
+    plain, _ = common.median_time(lambda: simulation.run(scenario, seed=1), repeat)
     profiler = cProfile.Profile()
     for seed in range(1, runs + 1):
         profiler.enable()
@@ -67,10 +71,10 @@ def split(stats: pstats.Stats, runs: int) -> dict[str, float]:
     from simulation import api
 
     table: dict[Label, tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+    cumulative = {label[:2]: float(row[3]) for label, row in table.items()}
 
     def inclusive(function: Callable[..., Any]) -> float:
-        found = table.get(label(function))
-        return found[3] / runs if found else 0.0
+        return cumulative.get(where(function), 0.0) / runs
 
     out = {name: inclusive(function) for name, function in phases()}
     out["departures and flow steps"] -= out["arrivals"]  # arrivals are drawn in a flow step
@@ -84,19 +88,18 @@ def top(stats: pstats.Stats, runs: int, count: int, root: Path) -> list[tuple[st
     """The `count` functions with the most time of their own, seconds per run."""
     table: dict[Label, tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
     ranked = sorted(table.items(), key=lambda item: item[1][2], reverse=True)[:count]
-    return [(short(where, root), own / runs) for where, (_, _, own, *_) in ranked]
+    return [(short(label, root), own / runs) for label, (_, _, own, *_) in ranked]
 
 
-def short(where: Label, root: Path) -> str:
+def short(label: Label, root: Path) -> str:
     """A function's file (from the checkout or the installed package), line and name."""
-    path = Path(where[0])
+    file, line, name = label
+    path = Path(file)
     if path.is_relative_to(root):
-        return f"{path.relative_to(root)}:{where[1]} {where[2]}"
+        return f"{path.relative_to(root)}:{line} {name}"
     if "site-packages" in path.parts:
-        return (
-            f"{'/'.join(path.parts[path.parts.index('site-packages') + 1 :])}:{where[1]} {where[2]}"
-        )
-    return where[2]  # a built-in: numpy's methods and the like
+        return f"{'/'.join(path.parts[path.parts.index('site-packages') + 1 :])}:{line} {name}"
+    return name  # a built-in: numpy's methods and the like
 
 
 def main() -> int:
@@ -108,11 +111,11 @@ def main() -> int:
     root = common.use_root(options.root)
     sizes = options.persons_per_agent
     rows = [("tree", str(root)), ("persons per agent", " | ".join(f"{p:>19,}" for p in sizes))]
-    splits, first = [], None
+    splits, profiles = [], []
     for ppa in sizes:
-        plain, stats = profile(root, ppa, options.runs)
+        plain, stats = profile(root, ppa, options.runs, options.repeat)
         splits.append((plain, split(stats, options.runs)))
-        first = first or stats
+        profiles.append(stats)
     rows.append(
         ("run, median (no profiler)", " | ".join(f"{p * 1000:>16.1f} ms" for p, _ in splits))
     )
@@ -122,10 +125,9 @@ def main() -> int:
             for _, parts in splits
         ]
         rows.append((name, " | ".join(cells)))
-    if first is not None and options.top > 0:
-        total = splits[0][1]["total"]
-        for where, own in top(first, options.runs, options.top, root):
-            rows.append((f"own: {where}", f"{own * 1000:.2f} ms ({own / total:.1%})"))
+    total = splits[0][1]["total"]
+    for name, own in top(profiles[0], options.runs, options.top, root):
+        rows.append((f"own: {name}", f"{own * 1000:.2f} ms ({own / total:.1%})"))
     common.report(rows)
     return 0
 
