@@ -255,8 +255,7 @@ class Model:
                 done,
                 self.pop.n,
             )
-            # The year's first pass, over everyone, is mostly one piece: nothing to join it to.
-            found = more[0] if done == 0 and len(more) == 1 else np.concatenate([found, *more])
+            found = np.concatenate([found, *more])
             self.candidates[channel.name] = (self.pop.n, found)
         return found
 
@@ -362,7 +361,9 @@ class Model:
             ),
             **quotas,
             **land,
-            **indicators.fiscal(total, tally.main_applicants, tally.dependents, p.fiscal),
+            **indicators.fiscal(
+                total, tally.main_applicants, settled["settled_dependents"][: self.n], p.fiscal
+            ),
         }
         # Land granted at year end adds to the stock the year's record shows.
         return {**stocks, **self.land.stock_record(stocks["urban_resident_population"]), **flows}

@@ -7,20 +7,11 @@ import numpy as np
 Record = dict[str, np.ndarray]
 
 
-def with_city(values: np.ndarray) -> np.ndarray:
-    """District values followed by their city total."""
-    values = np.asarray(values, dtype=float)
-    out = np.empty(len(values) + 1)
-    out[:-1] = values
-    out[-1] = values.sum()
-    return out
-
-
 def with_cities(values: dict[str, np.ndarray]) -> Record:
-    """`with_city` of each of several variables of the same districts, made as the rows of one
-    table whose totals are summed in one pass: a record takes dozens of variables a year, and
-    on arrays this small each sum costs far more than its additions. (Each row is summed on its
-    own, in the same order as `with_city` sums it.)"""
+    """Each of several variables of the same districts followed by its city total, made as the
+    rows of one table whose totals are summed in one pass: a record takes dozens of variables a
+    year, and on arrays this small each sum costs far more than its additions. (Each row is
+    summed on its own, to the same bits as its own `sum()`.)"""
     if not values:
         return {}
     rows = iter(values.values())

@@ -74,9 +74,7 @@ class Registry:
         proportion to the persons they hold; each cell's part is then split by the cell's own
         urban shares, so that no urban part ever exceeds the persons of its cell."""
         cells = np.sign(change)[:, None] * rounded_split(np.abs(change), self.persons)
-        urban = self._urban_parts(cells)
-        self.cells[0] += cells
-        self.cells[1:] += urban
+        self._add(cells, *self._urban_parts(cells))
         return change
 
     def _urban_parts(self, cells: np.ndarray) -> np.ndarray:

@@ -397,10 +397,11 @@ def _fill(
     out["lottery"][rows] = u[ROW["lottery"]]
     out["approval"][rows] = u[ROW["approval"]]
     # The clocks of leaving and of taking up a permit and insurance, and at the base tenure:
-    # adjacent draws, made exponential in one go.
-    clocks = exponential(u[ROW["leave"] : ROW["tenure"] + c.at_base])
+    # adjacent draws, made exponential in one go (arrivals have no tenure to draw).
+    drawn_clocks = exponential(u[ROW[EXPONENTIAL[0]] : ROW[EXPONENTIAL[-1]] + c.at_base])
+    clock = dict(zip(EXPONENTIAL, drawn_clocks, strict=False))
     if c.at_base:  # years lived in the city so far
-        raw = p.mean_years_in_city * clocks[3]
+        raw = p.mean_years_in_city * clock["tenure"]
         tenure = np.minimum(np.floor(raw), np.maximum(age - 16, 0)).astype(np.int16)
         out["insurance_years"][rows] = np.where(flag["insured"], tenure, 0)
         out["permit_years"][rows] = np.where(flag["permit"], np.maximum(tenure, 1), 0)
@@ -408,9 +409,9 @@ def _fill(
         out["insurance_years"][rows] = 0
         out["permit_years"][rows] = 0
     permit_from = now if c.at_base else now + spec.permit_delay
-    out["leave_at"][rows] = spec.leave.times(clocks[0], now)
-    out["permit_at"][rows] = spec.permit.times(clocks[1], permit_from)
-    out["insured_at"][rows] = spec.insurance.times(clocks[2], now)
+    out["leave_at"][rows] = spec.leave.times(clock["leave"], now)
+    out["permit_at"][rows] = spec.permit.times(clock["permit_uptake"], permit_from)
+    out["insured_at"][rows] = spec.insurance.times(clock["insurance_uptake"], now)
     out["dependents"][rows] = bucket(tables["dependents"], u[ROW["dependents"]])
 
 
